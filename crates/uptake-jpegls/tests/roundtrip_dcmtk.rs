@@ -213,3 +213,115 @@ fn wg04_near_lossless_matches_dcmdjpls() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Encodes `samples` with dcmcjpls and returns the codestream.
+fn encode(name: &str, w: u16, h: u16, c: u16, bits: u16, samples: &[u16], opts: &[&str]) -> Vec<u8> {
+    let dir = temp_dir(name);
+    let src = dir.join("src.dcm");
+    let jls = dir.join("jls.dcm");
+    std::fs::write(&src, dicom::write_image(w, h, c, bits, samples)).unwrap();
+    run("dcmcjpls", opts, &src, &jls);
+    let stream = dicom::read(&jls).codestream();
+    let _ = std::fs::remove_dir_all(&dir);
+    stream
+}
+
+/// Splits a single-scan codestream into (headers before SOS, SOS segment,
+/// entropy-coded data without trailing fill bytes).
+fn split_stream(s: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let sos = s.windows(2).position(|w| w == [0xFF, 0xDA]).expect("SOS");
+    let len = usize::from(u16::from_be_bytes([s[sos + 2], s[sos + 3]]));
+    let data_start = sos + 2 + len;
+    let mut end = s.len();
+    while s[end - 1] == 0 {
+        end -= 1; // padding after EOI
+    }
+    end -= 2;
+    assert_eq!(&s[end..end + 2], &[0xFF, 0xD9]);
+    while s[end - 1] == 0xFF {
+        end -= 1;
+    }
+    (
+        s[..sos].to_vec(),
+        s[sos..data_start].to_vec(),
+        s[data_start..end].to_vec(),
+    )
+}
+
+/// Restart intervals reset contexts, run indices and the previous line, so
+/// a stream made of independently encoded strips of `ri` lines separated by
+/// RSTm markers, with DRI = `ri`, decodes to the stacked strips.
+fn restart_case(name: &str, c: u16, bits: u16, content: Content, opts: &[&str], near: u16) {
+    let (w, ri, strips) = (53u16, 7u16, 11u16);
+    let last = 4u16; // the last interval is shorter
+    let h = ri * (strips - 1) + last;
+    let maxval = (1u32 << bits) - 1;
+    let all = generate(usize::from(w), usize::from(h), usize::from(c), maxval, content, 99);
+    let mut opts: Vec<&str> = opts.to_vec();
+    let near_s = near.to_string();
+    if near > 0 {
+        opts.extend(["+en", "+md", &near_s]);
+    }
+    let strip_len = usize::from(w) * usize::from(c) * usize::from(ri);
+    let mut combined = Vec::new();
+    for (i, strip) in all.chunks(strip_len).enumerate() {
+        let lines = (strip.len() / (usize::from(w) * usize::from(c))) as u16;
+        let s = encode(&format!("{name}-{i}"), w, lines, c, bits, strip, &opts);
+        let (head, sos, data) = split_stream(&s);
+        if i == 0 {
+            let mut head = head;
+            let sof = head.windows(2).position(|x| x == [0xFF, 0xF7]).expect("SOF55");
+            head[sof + 5..sof + 7].copy_from_slice(&h.to_be_bytes());
+            combined.extend_from_slice(&head);
+            combined.extend_from_slice(&[0xFF, 0xDD, 0x00, 0x04]);
+            combined.extend_from_slice(&ri.to_be_bytes());
+            combined.extend_from_slice(&sos);
+        } else {
+            combined.extend_from_slice(&[0xFF, 0xD0 + ((i - 1) % 8) as u8]);
+        }
+        combined.extend_from_slice(&data);
+    }
+    combined.extend_from_slice(&[0xFF, 0xD9]);
+    let img = uptake_jpegls::decode(&combined).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!((img.width, img.height), (u32::from(w), u32::from(h)));
+    let bad = img
+        .samples
+        .iter()
+        .zip(&all)
+        .filter(|(&a, &b)| (i32::from(a) - i32::from(b)).abs() > i32::from(near))
+        .count();
+    assert_eq!(bad, 0, "{name}: {bad} samples off");
+    // A missing restart marker must be reported, not ignored.
+    let rst = combined.windows(2).position(|x| x == [0xFF, 0xD3]).unwrap();
+    let mut broken = combined.clone();
+    broken[rst + 1] = 0xD5;
+    assert!(uptake_jpegls::decode(&broken).is_err(), "{name}: wrong RSTm accepted");
+}
+
+#[test]
+fn restart_markers_gray8_lossless() {
+    if have_dcmtk() {
+        restart_case("rst-gray8", 1, 8, Content::Smooth(5), &[], 0);
+    }
+}
+
+#[test]
+fn restart_markers_gray16_near2() {
+    if have_dcmtk() {
+        restart_case("rst-gray16", 1, 16, Content::Smooth(50), &[], 2);
+    }
+}
+
+#[test]
+fn restart_markers_rgb_line_interleaved() {
+    if have_dcmtk() {
+        restart_case("rst-rgb-il", 3, 8, Content::Flat, &["+il"], 0);
+    }
+}
+
+#[test]
+fn restart_markers_rgb_sample_interleaved() {
+    if have_dcmtk() {
+        restart_case("rst-rgb-is", 3, 8, Content::Smooth(4), &["+is"], 0);
+    }
+}
