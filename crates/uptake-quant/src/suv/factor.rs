@@ -810,12 +810,15 @@ pub fn compute_suv_factor(
         }
     }
     // The earliest reference instant (for the midnight rule).
+    // Instants are kept as seconds relative to an anchor so that f64 keeps microseconds.
+    let anchor: i64 = match &refs {
+        Refs::Series(s) => s.instant_micros(tz),
+        Refs::PerSlice(v) => v.first().map_or(0, |(d, _)| d.instant_micros(tz)),
+    };
+    let rel = |d: &DicomDateTime| (d.instant_micros(tz) - anchor) as f64 / 1e6;
     let ref_instants: Vec<f64> = match &refs {
-        Refs::Series(s) => vec![s.instant_micros(tz) as f64 / 1e6],
-        Refs::PerSlice(v) => v
-            .iter()
-            .map(|(d, off)| d.instant_micros(tz) as f64 / 1e6 + off)
-            .collect(),
+        Refs::Series(s) => vec![rel(s)],
+        Refs::PerSlice(v) => v.iter().map(|(d, off)| rel(d) + off).collect(),
     };
     let first_ref = ref_instants.iter().copied().fold(f64::INFINITY, f64::min);
 
@@ -855,12 +858,12 @@ pub fn compute_suv_factor(
             })?;
         let mut inj = DicomDateTime::from_date_time(date, t);
         let mut src = InjectionTimeSource::SeriesDatePlusStartTime;
-        if inj.instant_micros(tz) as f64 / 1e6 > first_ref {
+        if rel(&inj) > first_ref {
             inj = inj.add_days(-1);
             src = InjectionTimeSource::StartTimeRolledBackOneDay;
             ctx.warn(WarningCode::InjectionBeforeMidnight, format!("Only the time of injection is recorded and it is later in the day than the scan; the injection was taken to be the evening before ({inj})."));
         }
-        let uptake = first_ref - inj.instant_micros(tz) as f64 / 1e6;
+        let uptake = first_ref - rel(&inj);
         if uptake > MAX_UPTAKE_WITHOUT_DATE_S {
             return Err(SuvRefusal::AmbiguousInjectionDay {
                 hours: uptake / 3600.0,
@@ -881,7 +884,7 @@ pub fn compute_suv_factor(
     } else {
         return Err(SuvRefusal::NoInjectionTime);
     };
-    let inj_s = injection.instant_micros(tz) as f64 / 1e6;
+    let inj_s = rel(&injection);
 
     // 10. Decay.
     let decay_times: Vec<f64> = ref_instants.iter().map(|r| r - inj_s).collect();
