@@ -1,0 +1,25 @@
+//! Errors of the command-line tool, each printed as one line.
+
+use thiserror::Error;
+
+/// A failure of a subcommand.
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// No usable DICOM image was found.
+    #[error("no DICOM images found in {paths}{detail}")]
+    NoImages {
+        /// The paths given.
+        paths: String,
+        /// First problem found, if any.
+        detail: String,
+    },
+    /// A series could not be assembled.
+    #[error(transparent)]
+    Assemble(#[from] uptake_dicom::AssembleError),
+    /// The phantom generator failed.
+    #[error("phantom: {0}")]
+    Phantom(String),
+    /// Writing output failed.
+    #[error("cannot write output: {0}")]
+    Output(String),
+}

@@ -1,0 +1,73 @@
+//! `uptake`: the native command-line tool of the Uptake PET-CT viewer.
+//!
+//! Every subcommand prints human-readable text, or a stable JSON document with `--json`
+//! (schemas in `docs/cli-json.md`). Errors are one line on stderr and a non-zero exit status.
+
+mod cli_error;
+mod cmd_inspect;
+mod cmd_phantom;
+mod cmd_probe;
+mod output;
+mod point;
+mod source;
+
+use clap::{Parser, Subcommand};
+use cli_error::CliError;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Uptake PET-CT: inspect, probe and generate DICOM PET-CT studies.
+#[derive(Parser)]
+#[command(name = "uptake", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List studies and series: modality, vendor, dimensions, spacing, orientation, slice
+    /// problems, patient identity (NHS Number) and, for PET, the SUV inputs found.
+    Inspect {
+        /// DICOM files or directories (searched recursively).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print JSON (schema `uptake.inspect/1`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Values at a patient point (LPS mm): CT in HU and PET in its stored units, each sampled
+    /// through its own geometry (nearest voxel and trilinear).
+    Probe {
+        /// DICOM files or directories (searched recursively).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Patient point `X,Y,Z` in mm (DICOM LPS: +X patient left, +Y posterior, +Z head).
+        #[arg(long, value_parser = point::parse_point, allow_hyphen_values = true)]
+        at: [f64; 3],
+        /// Print JSON (schema `uptake.probe/1`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a synthetic PET-CT study with known truth (`truth.json`) as DICOM files.
+    Phantom(cmd_phantom::PhantomArgs),
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Inspect { paths, json } => cmd_inspect::run(&paths, json),
+        Command::Probe { paths, at, json } => cmd_probe::run(&paths, at, json),
+        Command::Phantom(args) => cmd_phantom::run(&args),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("uptake: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

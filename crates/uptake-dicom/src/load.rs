@@ -1,0 +1,139 @@
+//! Loading a study from files and directories: parse every file, plan stacks, pick PET and CT.
+
+use crate::error::{AssembleError, InstanceError, Problem};
+use crate::instance::DicomInstance;
+use crate::stack::{plan_stacks, RefusedSeries, StackPlan};
+use crate::volume::Volume;
+use std::path::{Path, PathBuf};
+
+/// Everything found under the given paths.
+#[derive(Debug, Default)]
+pub struct LoadedStudy {
+    /// Parsed image instances.
+    pub instances: Vec<DicomInstance>,
+    /// Files that look like DICOM (or were named explicitly) but could not be used.
+    pub errors: Vec<InstanceError>,
+    /// Files skipped while walking a directory because they are not DICOM images
+    /// (no DICM marker, or no pixel data such as DICOMDIR): (path, reason).
+    pub skipped: Vec<(String, String)>,
+    /// Planned volumes, one per series (or per acquisition where geometry changes).
+    pub plans: Vec<StackPlan>,
+    /// Series that could not be planned.
+    pub refused: Vec<RefusedSeries>,
+}
+
+fn collect_files(
+    path: &Path,
+    out: &mut Vec<(PathBuf, bool)>,
+    explicit: bool,
+) -> std::io::Result<()> {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for p in entries {
+            collect_files(&p, out, false)?;
+        }
+    } else {
+        out.push((path.to_path_buf(), explicit));
+    }
+    Ok(())
+}
+
+/// Loads every DICOM image under `paths` (files, or directories walked recursively).
+pub fn load_paths(paths: &[PathBuf]) -> LoadedStudy {
+    let mut study = LoadedStudy::default();
+    let mut files = Vec::new();
+    for p in paths {
+        if let Err(e) = collect_files(p, &mut files, true) {
+            study
+                .errors
+                .push(InstanceError::new(p.display().to_string(), Problem::Io(e)));
+        }
+    }
+    for (path, explicit) in files {
+        match DicomInstance::open(&path) {
+            Ok(inst) => study.instances.push(inst),
+            Err(e) => {
+                let skippable = matches!(e.problem, Problem::NoDicmMarker | Problem::NotAnImage(_))
+                    || matches!(&e.problem, Problem::Truncated(_) if std::fs::metadata(&path).map(|m| m.len() < 132).unwrap_or(false));
+                if skippable && !explicit {
+                    study
+                        .skipped
+                        .push((e.source_name.clone(), e.problem.to_string()));
+                } else {
+                    study.errors.push(e);
+                }
+            }
+        }
+    }
+    study.replan();
+    study
+}
+
+impl LoadedStudy {
+    /// Builds a study from instances already parsed (e.g. received over the network).
+    pub fn from_instances(instances: Vec<DicomInstance>) -> Self {
+        let mut study = LoadedStudy {
+            instances,
+            ..Default::default()
+        };
+        study.replan();
+        study
+    }
+
+    fn replan(&mut self) {
+        let headers: Vec<_> = self.instances.iter().map(|i| &i.header).collect();
+        let (plans, refused) = plan_stacks(&headers);
+        self.plans = plans;
+        self.refused = refused;
+    }
+
+    /// Decodes the volume of plan `index`.
+    pub fn volume(&self, plan: &StackPlan) -> Result<Volume, AssembleError> {
+        Volume::assemble(plan, &self.instances)
+    }
+
+    /// The header of the first instance of a plan.
+    pub fn first_header(&self, plan: &StackPlan) -> Option<&crate::header::InstanceHeader> {
+        plan.slots
+            .iter()
+            .flatten()
+            .next()
+            .and_then(|f| self.instances.get(f.instance))
+            .map(|i| &i.header)
+    }
+
+    /// The PET series to quantify: attenuation-corrected if any, then the most slices.
+    pub fn pet_plan(&self) -> Option<&StackPlan> {
+        self.plans
+            .iter()
+            .filter(|p| p.modality == "PT")
+            .max_by_key(|p| {
+                let h = self.first_header(p);
+                let corrected = h
+                    .and_then(|h| h.pet.as_ref())
+                    .is_some_and(|pet| pet.corrected_image.iter().any(|c| c == "ATTN"));
+                (corrected, p.slots.len())
+            })
+    }
+
+    /// The CT series to fuse with `pet`: same FrameOfReferenceUID preferred, then the most slices.
+    pub fn ct_plan(&self, pet: Option<&StackPlan>) -> Option<&StackPlan> {
+        let pet_for = pet
+            .and_then(|p| self.first_header(p))
+            .and_then(|h| h.frame_of_reference_uid.clone());
+        self.plans
+            .iter()
+            .filter(|p| p.modality == "CT")
+            .max_by_key(|p| {
+                let same_for = pet_for.is_some()
+                    && self
+                        .first_header(p)
+                        .and_then(|h| h.frame_of_reference_uid.clone())
+                        == pet_for;
+                (same_for, p.slots.len())
+            })
+    }
+}
