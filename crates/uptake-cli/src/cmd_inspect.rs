@@ -297,7 +297,8 @@ fn render_text(r: &Report) -> String {
                 opt(&se.model)
             );
             outln!(out, "    UID {}", se.series_uid);
-            outln!(out, 
+            outln!(
+                out,
                 "    {} instance(s), {}×{}×{} voxels, spacing {:.4}×{:.4}×{:.4} mm, axes i→{} j→{} k→{}",
                 se.instances,
                 se.dims[0],
@@ -333,7 +334,8 @@ fn render_text(r: &Report) -> String {
                     opt(&pet.header.series_date),
                     opt(&pet.header.series_time)
                 );
-                outln!(out, 
+                outln!(
+                out,
                     "    SUV inputs: {} {}, dose {} Bq, half-life {} s, injection {} / {}, weight {} kg, height {} m, sex {}",
                     opt(&rp.name),
                     opt(&rp.radionuclide),

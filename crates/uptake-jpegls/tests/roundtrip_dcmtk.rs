@@ -325,3 +325,35 @@ fn restart_markers_rgb_sample_interleaved() {
         restart_case("rst-rgb-is", 3, 8, Content::Smooth(4), &["+is"], 0);
     }
 }
+
+/// Regenerates the small committed fixtures in `tests/fixtures/` (used by
+/// the robustness test, which must run without DCMTK). Run with
+/// `cargo test -p uptake-jpegls --test roundtrip_dcmtk -- --ignored`.
+#[test]
+#[ignore]
+fn write_fixtures() {
+    if !have_dcmtk() {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    std::fs::create_dir_all(&dir).unwrap();
+    for fx in common::fixtures::FIXTURES {
+        let maxval = (1u32 << fx.bits) - 1;
+        let samples = generate(fx.width, fx.height, fx.components, maxval, fx.content, fx.seed);
+        let mut opts: Vec<&str> = fx.opts.to_vec();
+        let near_s = fx.near.to_string();
+        if fx.near > 0 {
+            opts.extend(["+en", "+md", &near_s]);
+        }
+        let s = encode(
+            fx.file,
+            fx.width as u16,
+            fx.height as u16,
+            fx.components as u16,
+            fx.bits,
+            &samples,
+            &opts,
+        );
+        std::fs::write(dir.join(fx.file), s).unwrap();
+    }
+}

@@ -2,4 +2,5 @@
 #![allow(dead_code)]
 
 pub mod dicom;
+pub mod fixtures;
 pub mod images;
