@@ -25,8 +25,8 @@ use std::collections::BTreeMap;
 use uptake_quant::suv::dicom_time::DicomDateTime;
 use uptake_quant::suv::formulas::{lbm_james_kg, JAMES_MALE_COEFFICIENT};
 use uptake_quant::suv::{
-    compute_suv_factor, merge_series_values, DecayHandling, InjectionTimeSource, Sex,
-    SliceInputs, SuvFactor, SuvInputs, SuvOverrides, SuvRefusal, SuvType, WarningCode,
+    compute_suv_factor, merge_series_values, DecayHandling, InjectionTimeSource, Sex, SliceInputs,
+    SuvFactor, SuvInputs, SuvOverrides, SuvRefusal, SuvType, WarningCode,
 };
 
 const REL_TOL: f64 = 1e-6;
@@ -163,7 +163,10 @@ fn complete(case_inputs: &Map<String, Value>, with_start_dt: bool) -> Map<String
     out
 }
 
-fn complete_instances(c: &Value, with_start_dt: bool) -> (Map<String, Value>, Vec<Map<String, Value>>) {
+fn complete_instances(
+    c: &Value,
+    with_start_dt: bool,
+) -> (Map<String, Value>, Vec<Map<String, Value>>) {
     let inputs = complete(obj(&c["inputs"]), with_start_dt);
     let instances = c
         .get("instances")
@@ -215,7 +218,9 @@ fn none() -> SuvOverrides {
 
 fn check_real_header(c: &Value, id: &str) {
     let inputs = map_case(obj(&c["inputs"]), &instances_of(c));
-    let want = c["expected"]["suvbw_factor"].as_f64().expect("suvbw_factor");
+    let want = c["expected"]["suvbw_factor"]
+        .as_f64()
+        .expect("suvbw_factor");
     let r = compute_suv_factor(&inputs, SuvType::Bw, &none());
     assert_rel(id, "SUVbw factor", series(id, &r), want, REL_TOL);
 }
@@ -223,15 +228,18 @@ fn check_real_header(c: &Value, id: &str) {
 fn check_synthetic(c: &Value, id: &str) {
     let inputs = map_case(obj(&c["inputs"]), &instances_of(c));
     let want = &c["expected"]["result"][0];
-    let dose_dependent = !matches!(
-        id,
-        "csuv_unit_GML" | "csuv_unit_CNTS_with_SUVScaleFactor"
-    );
+    let dose_dependent = !matches!(id, "csuv_unit_GML" | "csuv_unit_CNTS_with_SUVScaleFactor");
     // Exception 2: 100 "Bq" is read as 100 MBq.
     let mbq = if dose_dependent { 1e-6 } else { 1.0 };
     let bw = compute_suv_factor(&inputs, SuvType::Bw, &none());
     let got = series(id, &bw);
-    assert_rel(id, "suvbw", got, want["suvbw"].as_f64().expect("suvbw") * mbq, REL_TOL);
+    assert_rel(
+        id,
+        "suvbw",
+        got,
+        want["suvbw"].as_f64().expect("suvbw") * mbq,
+        REL_TOL,
+    );
     if let Ok(fac) = &bw {
         assert_eq!(
             fac.provenance.has_warning(WarningCode::DoseInMegabecquerel),
@@ -292,20 +300,39 @@ fn check_body_size(c: &Value, id: &str) {
     let lbm_g = exp["lbm_g"].as_f64().expect("lbm_g");
     if id.starts_with("csuv_lbm_janma") {
         let r = compute_suv_factor(&inputs, SuvType::LbmJanmahasatian, &none());
-        assert_rel(id, "Janmahasatian LBM g", series(id, &r) * dose, lbm_g, FORMULA_TOL);
+        assert_rel(
+            id,
+            "Janmahasatian LBM g",
+            series(id, &r) * dose,
+            lbm_g,
+            FORMULA_TOL,
+        );
     } else if id.starts_with("csuv_lbm_james") {
         let r = compute_suv_factor(&inputs, SuvType::LbmJames, &none());
         let got = series(id, &r) * dose;
-        let s = if sex.as_deref() == Some("M") { Sex::Male } else { Sex::Female };
+        let s = if sex.as_deref() == Some("M") {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
         let want = lbm_james_kg(75.0, 1.85, s) * 1000.0;
         assert_rel(id, "James LBM g (own formula)", got, want, FORMULA_TOL);
         if s == Sex::Male {
             // Exception 1: 128 differs from the file's 120 by about 2 %.
             let by_hand = (1.10 * 75.0 - 128.0 * (75.0f64 / 185.0).powi(2)) * 1000.0;
             assert_rel(id, "James 128 by hand", got, by_hand, FORMULA_TOL);
-            assert!(((got - lbm_g) / lbm_g).abs() > 0.015, "{id}: must differ from 120");
+            assert!(
+                ((got - lbm_g) / lbm_g).abs() > 0.015,
+                "{id}: must differ from 120"
+            );
         } else {
-            assert_rel(id, "James LBM g (female, same as file)", got, lbm_g, FORMULA_TOL);
+            assert_rel(
+                id,
+                "James LBM g (female, same as file)",
+                got,
+                lbm_g,
+                FORMULA_TOL,
+            );
         }
     } else {
         panic!("{id}: unknown body-size case");
@@ -315,7 +342,9 @@ fn check_body_size(c: &Value, id: &str) {
 fn check_scan_time(c: &Value, id: &str) {
     let (inputs, instances) = complete_instances(c, true);
     let suv = map_case(&inputs, &instances);
-    let want = dt(c["expected"]["scan_datetime_all_instances"].as_str().expect("expected"));
+    let want = dt(c["expected"]["scan_datetime_all_instances"]
+        .as_str()
+        .expect("expected"));
     let r = compute_suv_factor(&suv, SuvType::Bw, &none());
     let got = match &r {
         Ok(f) => f.provenance.scan_date_time,
@@ -327,7 +356,9 @@ fn check_scan_time(c: &Value, id: &str) {
 fn check_start_time(c: &Value, id: &str) {
     let (inputs, instances) = complete_instances(c, false);
     let suv = map_case(&inputs, &instances);
-    let want = dt(c["expected"]["start_datetime_iso"].as_str().expect("expected"));
+    let want = dt(c["expected"]["start_datetime_iso"]
+        .as_str()
+        .expect("expected"));
     let r = compute_suv_factor(&suv, SuvType::Bw, &none());
     match &r {
         Ok(f) => assert_eq!(f.provenance.injection_date_time, Some(want), "{id}"),
@@ -352,14 +383,19 @@ fn check_error(c: &Value, id: &str) {
             *seconds == -7200.0
         }
         ("csuv_err_PatientWeight_zero", Err(SuvRefusal::MissingWeight)) => true,
-        ("csuv_err_CNTS_invalid_philips_group", Err(SuvRefusal::CntsWithoutPhilipsFactors { .. })) => true,
-        ("csuv_err_series_level_mismatch", Err(SuvRefusal::InconsistentSeries { attribute, .. })) => {
-            attribute == "RadionuclideHalfLife"
-        }
+        (
+            "csuv_err_CNTS_invalid_philips_group",
+            Err(SuvRefusal::CntsWithoutPhilipsFactors { .. }),
+        ) => true,
+        (
+            "csuv_err_series_level_mismatch",
+            Err(SuvRefusal::InconsistentSeries { attribute, .. }),
+        ) => attribute == "RadionuclideHalfLife",
         // Exception 4: year 3000 is refused as implausible.
-        ("csuv_scan_err_unparseable_acq", Err(SuvRefusal::UnreadableDateTime { attribute, .. })) => {
-            attribute.starts_with("AcquisitionDate")
-        }
+        (
+            "csuv_scan_err_unparseable_acq",
+            Err(SuvRefusal::UnreadableDateTime { attribute, .. }),
+        ) => attribute.starts_with("AcquisitionDate"),
         ("csuv_start_err_no_start_time", Err(SuvRefusal::NoInjectionTime)) => true,
         _ => false,
     };
@@ -367,7 +403,10 @@ fn check_error(c: &Value, id: &str) {
     if let Err(e) = &r {
         // Every refusal is a sentence.
         let msg = e.to_string();
-        assert!(msg.ends_with('.') && msg.len() > 30, "{id}: message {msg:?}");
+        assert!(
+            msg.ends_with('.') && msg.len() > 30,
+            "{id}: message {msg:?}"
+        );
     }
 }
 
@@ -429,9 +468,15 @@ fn derived_siemens_admin_is_not_decayed() {
     let got = series("SIEMENS/ADMIN", &r);
     assert_rel("SIEMENS/ADMIN", "factor", got, 67_000.0 / 374e6, 1e-12);
     let file = c["expected"]["suvbw_factor"].as_f64().unwrap_or(f64::NAN);
-    assert!(file / got > 2.3, "calculate-suv's START value differs: {file} vs {got}");
+    assert!(
+        file / got > 2.3,
+        "calculate-suv's START value differs: {file} vs {got}"
+    );
     if let Ok(f) = r {
-        assert_eq!(f.provenance.branches.decay_correction, DecayHandling::NoDecayAdmin);
+        assert_eq!(
+            f.provenance.branches.decay_correction,
+            DecayHandling::NoDecayAdmin
+        );
         assert_eq!(f.provenance.decay_factor, Some(1.0));
     }
 }
@@ -450,7 +495,10 @@ fn derived_midnight_roll_back() {
         i.insert("SeriesTime".into(), "003531.843000".into());
         i.insert("AcquisitionDate".into(), "20201218".into());
         i.insert("AcquisitionTime".into(), "005655.687000".into());
-        i.insert("RadiopharmaceuticalStartTime".into(), "233000.000000".into());
+        i.insert(
+            "RadiopharmaceuticalStartTime".into(),
+            "233000.000000".into(),
+        );
     }
     let inputs = map_case(obj(&c["inputs"]), &inst);
     let r = compute_suv_factor(&inputs, SuvType::Bw, &none());
@@ -464,7 +512,9 @@ fn derived_midnight_roll_back() {
             f.provenance.branches.injection_time_source,
             InjectionTimeSource::StartTimeRolledBackOneDay
         );
-        assert!(f.provenance.has_warning(WarningCode::InjectionBeforeMidnight));
+        assert!(f
+            .provenance
+            .has_warning(WarningCode::InjectionBeforeMidnight));
         assert_eq!(f.provenance.injection_date_time, Some(dt("20201217233000")));
     }
 }

@@ -6,8 +6,8 @@ use uptake_quant::suv::formulas::{
 };
 use uptake_quant::suv::{
     compute_suv_factor, DecayHandling, InjectionTimeSource, InputSource, RadionuclideCode,
-    ScanTimeRule, SeriesConflict, Sex, SliceInputs, SuvFactor, SuvInputs, SuvOverrides,
-    SuvRefusal, SuvType, UnitHandling, WarningCode,
+    ScanTimeRule, SeriesConflict, Sex, SliceInputs, SuvFactor, SuvInputs, SuvOverrides, SuvRefusal,
+    SuvType, UnitHandling, WarningCode,
 };
 
 const LN2: f64 = std::f64::consts::LN_2;
@@ -86,13 +86,27 @@ fn start_decays_dose_to_series_time() {
     close(one(&f), 70_000.0 / decayed(370e6, 3600.0, F18), 1e-14);
     let p = &f.provenance;
     assert_eq!(p.branches.scan_time_rule, ScanTimeRule::SeriesDateTime);
-    assert_eq!(p.branches.injection_time_source, InjectionTimeSource::StartDateTime);
-    assert_eq!(p.branches.decay_correction, DecayHandling::DecayDoseToScanStart);
+    assert_eq!(
+        p.branches.injection_time_source,
+        InjectionTimeSource::StartDateTime
+    );
+    assert_eq!(
+        p.branches.decay_correction,
+        DecayHandling::DecayDoseToScanStart
+    );
     assert_eq!(p.branches.units, UnitHandling::Bqml);
     assert_eq!(p.decay_time_s, Some(3600.0));
-    close(p.decay_factor.unwrap_or(0.0), 0.5f64.powf(3600.0 / F18), 1e-15);
+    close(
+        p.decay_factor.unwrap_or(0.0),
+        0.5f64.powf(3600.0 / F18),
+        1e-15,
+    );
     assert_eq!(f.factor_for_slice(1), Some(one(&f)));
-    assert_eq!(f.factor_for_slice(999), Some(one(&f)), "series factor applies to any slice");
+    assert_eq!(
+        f.factor_for_slice(999),
+        Some(one(&f)),
+        "series factor applies to any slice"
+    );
     assert_eq!(f.result_units, "g/ml");
     assert_eq!(f.pixel_units, "BQML");
     assert!(p.warnings.is_empty(), "{:?}", p.warnings);
@@ -106,8 +120,15 @@ fn admin_does_not_decay() {
     let start = ok(&base(), SuvType::Bw);
     assert_eq!(one(&admin), 70_000.0 / 370e6);
     assert_eq!(admin.provenance.decay_factor, Some(1.0));
-    assert_eq!(admin.provenance.decay_time_s, Some(3600.0), "uptake still recorded");
-    assert_eq!(admin.provenance.branches.decay_correction, DecayHandling::NoDecayAdmin);
+    assert_eq!(
+        admin.provenance.decay_time_s,
+        Some(3600.0),
+        "uptake still recorded"
+    );
+    assert_eq!(
+        admin.provenance.branches.decay_correction,
+        DecayHandling::NoDecayAdmin
+    );
     close(one(&start) / one(&admin), 2f64.powf(3600.0 / F18), 1e-14);
 }
 
@@ -128,11 +149,21 @@ fn none_decays_each_slice_to_its_own_time() {
     for (k, t0) in [(0usize, 3600.0), (1, 4800.0)] {
         let want = 70_000.0 / decayed(370e6, t0 + tavg, F18);
         close(f.factor_for_slice(k).unwrap_or(0.0), want, 1e-12);
-        close(f.provenance.per_slice_decay[k].decay_time_s, t0 + tavg, 1e-12);
+        close(
+            f.provenance.per_slice_decay[k].decay_time_s,
+            t0 + tavg,
+            1e-12,
+        );
     }
     assert_eq!(f.factor_for_slice(2), None);
-    assert_eq!(f.provenance.branches.decay_correction, DecayHandling::PerSliceDecay);
-    assert_eq!(f.provenance.branches.scan_time_rule, ScanTimeRule::PerSliceAcquisition);
+    assert_eq!(
+        f.provenance.branches.decay_correction,
+        DecayHandling::PerSliceDecay
+    );
+    assert_eq!(
+        f.provenance.branches.scan_time_rule,
+        ScanTimeRule::PerSliceAcquisition
+    );
     assert_eq!(f.provenance.decay_factor, None);
 
     // Without frame durations: decay to the frame start, with a warning.
@@ -140,12 +171,19 @@ fn none_decays_each_slice_to_its_own_time() {
         s.actual_frame_duration_ms = None;
     }
     let g = ok(&i, SuvType::Bw);
-    close(g.factor_for_slice(0).unwrap_or(0.0), 70_000.0 / decayed(370e6, 3600.0, F18), 1e-12);
+    close(
+        g.factor_for_slice(0).unwrap_or(0.0),
+        70_000.0 / decayed(370e6, 3600.0, F18),
+        1e-12,
+    );
     assert!(g.provenance.has_warning(WarningCode::NoFrameDuration));
 
     // A slice without a time refuses.
     i.slices[1].acquisition_time = None;
-    assert_eq!(refuse(&i, SuvType::Bw), SuvRefusal::MissingSliceTime { slice: 1 });
+    assert_eq!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::MissingSliceTime { slice: 1 }
+    );
     i.slices.clear();
     assert_eq!(refuse(&i, SuvType::Bw), SuvRefusal::NoSlices);
 }
@@ -166,7 +204,10 @@ fn decay_correction_missing_or_unknown_refuses() {
     i.decay_correction = None;
     assert_eq!(refuse(&i, SuvType::Bw), SuvRefusal::MissingDecayCorrection);
     i.decay_correction = Some("FOO".into());
-    assert!(matches!(refuse(&i, SuvType::Bw), SuvRefusal::UnsupportedDecayCorrection { .. }));
+    assert!(matches!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::UnsupportedDecayCorrection { .. }
+    ));
 }
 
 // ---------- scan time ----------
@@ -176,8 +217,13 @@ fn series_time_after_acquisition_uses_earliest_acquisition() {
     let mut i = base();
     i.series_time = Some("113000".into()); // reset by post-processing
     let f = ok(&i, SuvType::Bw);
-    assert_eq!(f.provenance.branches.scan_time_rule, ScanTimeRule::EarliestAcquisition);
-    assert!(f.provenance.has_warning(WarningCode::SeriesTimeAfterAcquisition));
+    assert_eq!(
+        f.provenance.branches.scan_time_rule,
+        ScanTimeRule::EarliestAcquisition
+    );
+    assert!(f
+        .provenance
+        .has_warning(WarningCode::SeriesTimeAfterAcquisition));
     close(one(&f), one(&ok(&base(), SuvType::Bw)), 1e-14);
 }
 
@@ -187,14 +233,20 @@ fn ge_private_scan_time_is_used_when_series_time_is_late() {
     i.series_time = Some("113000".into());
     i.ge_private_scan_date_time = Some("20261128095500.00 ".into());
     let f = ok(&i, SuvType::Bw);
-    assert_eq!(f.provenance.branches.scan_time_rule, ScanTimeRule::GePrivateScanDateTime);
+    assert_eq!(
+        f.provenance.branches.scan_time_rule,
+        ScanTimeRule::GePrivateScanDateTime
+    );
     assert_eq!(f.provenance.decay_time_s, Some(3300.0));
     close(one(&f), 70_000.0 / decayed(370e6, 3300.0, F18), 1e-14);
     // Garbage in the private tag: warned and not used.
     i.ge_private_scan_date_time = Some("not a date".into());
     let g = ok(&i, SuvType::Bw);
     assert!(g.provenance.has_warning(WarningCode::GePrivateTimeUnusable));
-    assert_eq!(g.provenance.branches.scan_time_rule, ScanTimeRule::EarliestAcquisition);
+    assert_eq!(
+        g.provenance.branches.scan_time_rule,
+        ScanTimeRule::EarliestAcquisition
+    );
 }
 
 #[test]
@@ -209,12 +261,17 @@ fn siemens_frame_reference_time_option() {
         s.frame_reference_time_ms = Some((off + tavg) * 1000.0);
     }
     let f = ok(&i, SuvType::Bw);
-    assert_eq!(f.provenance.branches.scan_time_rule, ScanTimeRule::SiemensFrameReferenceTime);
+    assert_eq!(
+        f.provenance.branches.scan_time_rule,
+        ScanTimeRule::SiemensFrameReferenceTime
+    );
     let want = 70_000.0 / decayed(370e6, 3600.0, F18);
     for k in 0..2 {
         close(f.factor_for_slice(k).unwrap_or(0.0), want, 1e-9);
     }
-    assert!(!f.provenance.has_warning(WarningCode::PerSliceScanTimesDiffer));
+    assert!(!f
+        .provenance
+        .has_warning(WarningCode::PerSliceScanTimesDiffer));
     // Not Siemens: option A.
     i.manufacturer = Some("GE MEDICAL SYSTEMS".into());
     assert_eq!(
@@ -227,7 +284,10 @@ fn siemens_frame_reference_time_option() {
 fn missing_series_time_refuses() {
     let mut i = base();
     i.series_time = None;
-    assert!(matches!(refuse(&i, SuvType::Bw), SuvRefusal::NoScanTime { .. }));
+    assert!(matches!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::NoScanTime { .. }
+    ));
 }
 
 #[test]
@@ -242,7 +302,10 @@ fn garbage_times_refuse_with_attribute() {
     }
     let mut i = base();
     i.radiopharmaceutical_start_date_time = Some("2026112809".into());
-    assert!(matches!(refuse(&i, SuvType::Bw), SuvRefusal::UnreadableDateTime { .. }));
+    assert!(matches!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::UnreadableDateTime { .. }
+    ));
 }
 
 // ---------- injection time ----------
@@ -272,7 +335,9 @@ fn midnight_roll_back() {
         f.provenance.branches.injection_time_source,
         InjectionTimeSource::StartTimeRolledBackOneDay
     );
-    assert!(f.provenance.has_warning(WarningCode::InjectionBeforeMidnight));
+    assert!(f
+        .provenance
+        .has_warning(WarningCode::InjectionBeforeMidnight));
     assert_eq!(f.provenance.decay_time_s, Some(3600.0));
     assert_eq!(
         f.provenance.injection_date_time,
@@ -328,7 +393,10 @@ fn negative_decay_time_refuses() {
     }
     // Also under ADMIN: an injection after the scan is a contradiction.
     i.decay_correction = Some("ADMIN".into());
-    assert!(matches!(refuse(&i, SuvType::Bw), SuvRefusal::NegativeDecayTime { .. }));
+    assert!(matches!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::NegativeDecayTime { .. }
+    ));
 }
 
 #[test]
@@ -361,15 +429,24 @@ fn dose_in_mbq_is_recognised_converted_and_warned() {
     assert!(f.provenance.input("dose_as_found").is_some());
     // Neither plausible Bq nor plausible MBq.
     i.radionuclide_total_dose = Some(50_000.0);
-    assert_eq!(refuse(&i, SuvType::Bw), SuvRefusal::ImplausibleDose { value: 50_000.0 });
+    assert_eq!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::ImplausibleDose { value: 50_000.0 }
+    );
     i.radionuclide_total_dose = Some(0.5);
-    assert!(matches!(refuse(&i, SuvType::Bw), SuvRefusal::ImplausibleDose { .. }));
+    assert!(matches!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::ImplausibleDose { .. }
+    ));
     // User overrides are never reinterpreted.
     let o = SuvOverrides {
         dose_bq: Some(370.0),
         ..Default::default()
     };
-    assert!(matches!(refuse_with(&base(), SuvType::Bw, &o), SuvRefusal::ImplausibleDose { .. }));
+    assert!(matches!(
+        refuse_with(&base(), SuvType::Bw, &o),
+        SuvRefusal::ImplausibleDose { .. }
+    ));
 }
 
 #[test]
@@ -378,9 +455,15 @@ fn dose_refusals() {
     i.radionuclide_total_dose = None;
     assert_eq!(refuse(&i, SuvType::Bw), SuvRefusal::MissingDose);
     i.radionuclide_total_dose = Some(0.0);
-    assert_eq!(refuse(&i, SuvType::Bw), SuvRefusal::NonPositiveDose { value: 0.0 });
+    assert_eq!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::NonPositiveDose { value: 0.0 }
+    );
     i.radionuclide_total_dose = Some(-5e8);
-    assert!(matches!(refuse(&i, SuvType::Bw), SuvRefusal::NonPositiveDose { .. }));
+    assert!(matches!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::NonPositiveDose { .. }
+    ));
 }
 
 #[test]
@@ -389,7 +472,10 @@ fn half_life_refusals() {
     i.radionuclide_half_life = None;
     assert_eq!(refuse(&i, SuvType::Bw), SuvRefusal::MissingHalfLife);
     i.radionuclide_half_life = Some(0.0);
-    assert_eq!(refuse(&i, SuvType::Bw), SuvRefusal::InvalidHalfLife { value: 0.0 });
+    assert_eq!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::InvalidHalfLife { value: 0.0 }
+    );
 }
 
 #[test]
@@ -407,7 +493,10 @@ fn non_f18_half_lives() {
         });
         let f = ok(&i, SuvType::Bw);
         close(one(&f), 70_000.0 / decayed(370e6, t, hl), 1e-14);
-        assert!(!f.provenance.has_warning(WarningCode::HalfLifeMismatch), "{name}");
+        assert!(
+            !f.provenance.has_warning(WarningCode::HalfLifeMismatch),
+            "{name}"
+        );
     }
     // Ga-68 decays much faster than F-18 over the same hour.
     let mut ga = base();
@@ -443,10 +532,17 @@ fn cnts_prefers_suv_scale_factor_and_parses_ds_padding() {
     let i = philips_cnts();
     let f = ok(&i, SuvType::Bw);
     assert_eq!(one(&f), 0.000551);
-    assert_eq!(f.provenance.branches.units, UnitHandling::CntsPhilipsSuvScaleFactor);
+    assert_eq!(
+        f.provenance.branches.units,
+        UnitHandling::CntsPhilipsSuvScaleFactor
+    );
     // Other types convert by LBM / W (header weight).
     let l = ok(&i, SuvType::LbmJanmahasatian);
-    close(one(&l), 0.000551 * lbm_janmahasatian_kg(70.0, 1.75, Sex::Male) / 70.0, 1e-14);
+    close(
+        one(&l),
+        0.000551 * lbm_janmahasatian_kg(70.0, 1.75, Sex::Male) / 70.0,
+        1e-14,
+    );
 }
 
 #[test]
@@ -456,13 +552,20 @@ fn cnts_activity_concentration_factor_route() {
         s.philips_suv_scale_factor = Some("0".into());
     }
     let f = ok(&i, SuvType::Bw);
-    assert_eq!(f.provenance.branches.units, UnitHandling::CntsPhilipsActivityConcentrationFactor);
+    assert_eq!(
+        f.provenance.branches.units,
+        UnitHandling::CntsPhilipsActivityConcentrationFactor
+    );
     close(one(&f), 1.602563 * one(&ok(&base(), SuvType::Bw)), 1e-14);
     // Per-slice factors differ: per-slice SUV factors.
     i.slices[1].philips_activity_concentration_scale_factor = Some("1.7".into());
     let g = ok(&i, SuvType::Bw);
     assert!(g.is_per_slice());
-    close(g.factor_for_slice(1).unwrap_or(0.0), 1.7 * one(&ok(&base(), SuvType::Bw)), 1e-14);
+    close(
+        g.factor_for_slice(1).unwrap_or(0.0),
+        1.7 * one(&ok(&base(), SuvType::Bw)),
+        1e-14,
+    );
 }
 
 #[test]
@@ -472,9 +575,15 @@ fn cnts_without_factors_refuses() {
         s.philips_suv_scale_factor = None;
         s.philips_activity_concentration_scale_factor = Some("0".into());
     }
-    assert!(matches!(refuse(&i, SuvType::Bw), SuvRefusal::CntsWithoutPhilipsFactors { .. }));
+    assert!(matches!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::CntsWithoutPhilipsFactors { .. }
+    ));
     i.slices[0].philips_suv_scale_factor = Some("abc".into());
-    assert!(matches!(refuse(&i, SuvType::Bw), SuvRefusal::UnreadableNumber { .. }));
+    assert!(matches!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::UnreadableNumber { .. }
+    ));
 }
 
 #[test]
@@ -488,7 +597,11 @@ fn cnts_overrides() {
         weight_kg: Some(80.0),
         ..Default::default()
     };
-    close(one(&ok_with(&i, SuvType::Bw, &w)), 0.000551 * 80.0 / 70.0, 1e-14);
+    close(
+        one(&ok_with(&i, SuvType::Bw, &w)),
+        0.000551 * 80.0 / 70.0,
+        1e-14,
+    );
     // Dose override: the SUV scale factor cannot be corrected.
     let d = SuvOverrides {
         dose_bq: Some(400e6),
@@ -500,8 +613,14 @@ fn cnts_overrides() {
     ));
     // With the activity concentration factor available, it is used instead.
     let f = ok_with(&philips_cnts(), SuvType::Bw, &d);
-    assert!(f.provenance.has_warning(WarningCode::PhilipsSuvScaleFactorBypassed));
-    close(one(&f), 1.602563 * 70_000.0 / decayed(400e6, 3600.0, F18), 1e-14);
+    assert!(f
+        .provenance
+        .has_warning(WarningCode::PhilipsSuvScaleFactorBypassed));
+    close(
+        one(&f),
+        1.602563 * 70_000.0 / decayed(400e6, 3600.0, F18),
+        1e-14,
+    );
 }
 
 #[test]
@@ -521,13 +640,18 @@ fn gml_is_already_suvbw() {
     i.radionuclide_total_dose = None;
     let f = ok(&i, SuvType::Bw);
     assert_eq!(one(&f), 1.0);
-    assert_eq!(f.provenance.branches.scan_time_rule, ScanTimeRule::NotNeeded);
+    assert_eq!(
+        f.provenance.branches.scan_time_rule,
+        ScanTimeRule::NotNeeded
+    );
     // LBM needs the weight the scanner used.
     assert_eq!(refuse(&i, SuvType::LbmJames), SuvRefusal::MissingWeight);
     i.patient_weight_kg = Some(70.0);
     let l = ok(&i, SuvType::LbmJames);
     close(one(&l), lbm_james_kg(70.0, 1.75, Sex::Male) / 70.0, 1e-14);
-    assert!(l.provenance.has_warning(WarningCode::PrecomputedSuvConversion));
+    assert!(l
+        .provenance
+        .has_warning(WarningCode::PrecomputedSuvConversion));
     let o = SuvOverrides {
         injection_date_time: DicomDateTime::parse_dt("20261128091500").ok(),
         ..Default::default()
@@ -546,7 +670,11 @@ fn cm2ml_is_already_suvbsa() {
     assert_eq!(one(&f), 1.0);
     assert_eq!(f.result_units, "cm2/ml");
     let bw = ok(&i, SuvType::Bw);
-    close(one(&bw), 70_000.0 / (bsa_dubois_m2(70.0, 1.75) * 1e4), 1e-14);
+    close(
+        one(&bw),
+        70_000.0 / (bsa_dubois_m2(70.0, 1.75) * 1e4),
+        1e-14,
+    );
 }
 
 #[test]
@@ -574,9 +702,15 @@ fn non_attenuation_corrected_never_becomes_suv() {
         e => panic!("{e:?}"),
     }
     i.corrected_image = Some(vec!["ATTN ".into()]);
-    assert!(matches!(refuse(&i, SuvType::Bw), SuvRefusal::NotCorrected { .. }));
+    assert!(matches!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::NotCorrected { .. }
+    ));
     i.corrected_image = None;
-    assert!(matches!(refuse(&i, SuvType::Bw), SuvRefusal::NotCorrected { .. }));
+    assert!(matches!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::NotCorrected { .. }
+    ));
 }
 
 // ---------- body size ----------
@@ -586,11 +720,23 @@ fn body_size_types() {
     let i = base();
     let bw = one(&ok(&i, SuvType::Bw));
     let janma = one(&ok(&i, SuvType::LbmJanmahasatian));
-    close(janma / bw, lbm_janmahasatian_kg(70.0, 1.75, Sex::Male) / 70.0, 1e-14);
+    close(
+        janma / bw,
+        lbm_janmahasatian_kg(70.0, 1.75, Sex::Male) / 70.0,
+        1e-14,
+    );
     let james = one(&ok(&i, SuvType::LbmJames));
-    close(james / bw, (1.10 * 70.0 - 128.0 * (70.0f64 / 175.0).powi(2)) / 70.0, 1e-14);
+    close(
+        james / bw,
+        (1.10 * 70.0 - 128.0 * (70.0f64 / 175.0).powi(2)) / 70.0,
+        1e-14,
+    );
     let bsa = ok(&i, SuvType::Bsa);
-    close(one(&bsa) / bw, 0.007184 * 70f64.powf(0.425) * 175f64.powf(0.725) * 1e4 / 70_000.0, 1e-14);
+    close(
+        one(&bsa) / bw,
+        0.007184 * 70f64.powf(0.425) * 175f64.powf(0.725) * 1e4 / 70_000.0,
+        1e-14,
+    );
     assert_eq!(bsa.result_units, "cm2/ml");
     // IBW 48 + 1.06·23 = 72.38 kg is capped at the actual 70 kg.
     assert_eq!(one(&ok(&i, SuvType::Ibw)), bw);
@@ -608,7 +754,10 @@ fn sex_and_height_refusals_do_not_block_suvbw() {
     let mut i = base();
     i.patient_sex = Some("O".into());
     for t in [SuvType::LbmJanmahasatian, SuvType::LbmJames, SuvType::Ibw] {
-        assert!(matches!(refuse(&i, t), SuvRefusal::SexRequired { .. }), "{t:?}");
+        assert!(
+            matches!(refuse(&i, t), SuvRefusal::SexRequired { .. }),
+            "{t:?}"
+        );
     }
     ok(&i, SuvType::Bw);
     ok(&i, SuvType::Bsa);
@@ -619,12 +768,20 @@ fn sex_and_height_refusals_do_not_block_suvbw() {
     }
     let mut j = base();
     j.patient_size_m = None;
-    for t in [SuvType::LbmJanmahasatian, SuvType::LbmJames, SuvType::Bsa, SuvType::Ibw] {
+    for t in [
+        SuvType::LbmJanmahasatian,
+        SuvType::LbmJames,
+        SuvType::Bsa,
+        SuvType::Ibw,
+    ] {
         assert_eq!(refuse(&j, t), SuvRefusal::MissingHeight { suv_type: t });
     }
     ok(&j, SuvType::Bw);
     j.patient_size_m = Some(175.0); // centimetres in a metres field
-    assert!(matches!(refuse(&j, SuvType::Bsa), SuvRefusal::ImplausibleHeight { .. }));
+    assert!(matches!(
+        refuse(&j, SuvType::Bsa),
+        SuvRefusal::ImplausibleHeight { .. }
+    ));
 }
 
 #[test]
@@ -635,7 +792,10 @@ fn weight_refusals() {
     i.patient_weight_kg = Some(0.0);
     assert_eq!(refuse(&i, SuvType::Bw), SuvRefusal::MissingWeight);
     i.patient_weight_kg = Some(70_000.0); // grams
-    assert!(matches!(refuse(&i, SuvType::Bw), SuvRefusal::ImplausibleWeight { .. }));
+    assert!(matches!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::ImplausibleWeight { .. }
+    ));
 }
 
 #[test]
@@ -643,10 +803,15 @@ fn james_out_of_range_refuses_and_warns_near_maximum() {
     let mut i = base();
     i.patient_weight_kg = Some(250.0);
     i.patient_size_m = Some(1.50);
-    assert!(matches!(refuse(&i, SuvType::LbmJames), SuvRefusal::BodySizeOutOfRange { .. }));
+    assert!(matches!(
+        refuse(&i, SuvType::LbmJames),
+        SuvRefusal::BodySizeOutOfRange { .. }
+    ));
     i.patient_weight_kg = Some(140.0);
     let f = ok(&i, SuvType::LbmJames);
-    assert!(f.provenance.has_warning(WarningCode::JamesFormulaBeyondMaximum));
+    assert!(f
+        .provenance
+        .has_warning(WarningCode::JamesFormulaBeyondMaximum));
 }
 
 #[test]
@@ -655,18 +820,36 @@ fn paediatric_warning_for_adult_formulas() {
     i.patient_age = Some("010Y".into());
     i.patient_weight_kg = Some(32.0);
     i.patient_size_m = Some(1.38);
-    assert!(!ok(&i, SuvType::Bw).provenance.has_warning(WarningCode::PaediatricAdultFormula));
-    for t in [SuvType::LbmJanmahasatian, SuvType::LbmJames, SuvType::Bsa, SuvType::Ibw] {
-        assert!(ok(&i, t).provenance.has_warning(WarningCode::PaediatricAdultFormula), "{t:?}");
+    assert!(!ok(&i, SuvType::Bw)
+        .provenance
+        .has_warning(WarningCode::PaediatricAdultFormula));
+    for t in [
+        SuvType::LbmJanmahasatian,
+        SuvType::LbmJames,
+        SuvType::Bsa,
+        SuvType::Ibw,
+    ] {
+        assert!(
+            ok(&i, t)
+                .provenance
+                .has_warning(WarningCode::PaediatricAdultFormula),
+            "{t:?}"
+        );
     }
     // From the birth date: 17 the day before the 18th birthday.
     i.patient_age = None;
     i.patient_birth_date = Some("20081129".into());
-    assert!(ok(&i, SuvType::Bsa).provenance.has_warning(WarningCode::PaediatricAdultFormula));
+    assert!(ok(&i, SuvType::Bsa)
+        .provenance
+        .has_warning(WarningCode::PaediatricAdultFormula));
     i.patient_birth_date = Some("20081128".into());
-    assert!(!ok(&i, SuvType::Bsa).provenance.has_warning(WarningCode::PaediatricAdultFormula));
+    assert!(!ok(&i, SuvType::Bsa)
+        .provenance
+        .has_warning(WarningCode::PaediatricAdultFormula));
     i.patient_birth_date = None;
-    assert!(ok(&i, SuvType::Bsa).provenance.has_warning(WarningCode::AgeUnknown));
+    assert!(ok(&i, SuvType::Bsa)
+        .provenance
+        .has_warning(WarningCode::AgeUnknown));
 }
 
 // ---------- overrides ----------
@@ -698,7 +881,10 @@ fn overrides_change_the_factor_and_are_recorded() {
         ..Default::default()
     };
     let ft = ok_with(&i, SuvType::Bw, &t);
-    assert_eq!(ft.provenance.branches.injection_time_source, InjectionTimeSource::Override);
+    assert_eq!(
+        ft.provenance.branches.injection_time_source,
+        InjectionTimeSource::Override
+    );
     close(one(&ft), 70_000.0 / decayed(370e6, 5400.0, F18), 1e-14);
 
     let mut nosex = base();
@@ -709,7 +895,11 @@ fn overrides_change_the_factor_and_are_recorded() {
         ..Default::default()
     };
     let fs = ok_with(&nosex, SuvType::LbmJanmahasatian, &s);
-    close(one(&fs) / b, lbm_janmahasatian_kg(70.0, 1.60, Sex::Female) / 70.0, 1e-14);
+    close(
+        one(&fs) / b,
+        lbm_janmahasatian_kg(70.0, 1.60, Sex::Female) / 70.0,
+        1e-14,
+    );
 }
 
 // ---------- series consistency and serialisation ----------
@@ -721,7 +911,10 @@ fn inconsistent_series_refuses() {
         attribute: "RadionuclideTotalDose".into(),
         values: vec!["370000000".into(), "380000000".into()],
     });
-    assert!(matches!(refuse(&i, SuvType::Bw), SuvRefusal::InconsistentSeries { .. }));
+    assert!(matches!(
+        refuse(&i, SuvType::Bw),
+        SuvRefusal::InconsistentSeries { .. }
+    ));
 }
 
 #[test]
@@ -730,14 +923,25 @@ fn json_is_snake_case_and_refusals_carry_sentences() {
     let v = serde_json::to_value(&f).expect("serialise");
     assert_eq!(v["suv_type"], "lbm_janmahasatian");
     assert_eq!(v["values"]["kind"], "series");
-    assert_eq!(v["provenance"]["branches"]["scan_time_rule"], "series_date_time");
-    assert_eq!(v["provenance"]["branches"]["decay_correction"], "decay_dose_to_scan_start");
-    assert_eq!(v["provenance"]["injection_date_time"], "2026-11-28T09:00:00.000000");
+    assert_eq!(
+        v["provenance"]["branches"]["scan_time_rule"],
+        "series_date_time"
+    );
+    assert_eq!(
+        v["provenance"]["branches"]["decay_correction"],
+        "decay_dose_to_scan_start"
+    );
+    assert_eq!(
+        v["provenance"]["injection_date_time"],
+        "2026-11-28T09:00:00.000000"
+    );
     assert_eq!(v["provenance"]["inputs"][0]["source"]["kind"], "header");
     let r = refuse(&SuvInputs::default(), SuvType::Bw);
     let j = serde_json::to_value(&r).expect("serialise");
     assert_eq!(j["code"], "missing_units");
-    assert!(j["message"].as_str().is_some_and(|m| m.starts_with("SUV cannot be calculated")));
+    assert!(j["message"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("SUV cannot be calculated")));
     // Overrides round-trip through JSON (the browser sends them).
     let o = SuvOverrides {
         injection_date_time: DicomDateTime::parse_dt("20261128083000+0100").ok(),

@@ -276,7 +276,11 @@ impl DicomDateTime {
             return Err(DicomTimeError::Empty);
         }
         // Split off a UTC offset: a '+' or '-' after the date part.
-        let (main, offset) = match v.char_indices().skip(4).find(|(_, c)| *c == '+' || *c == '-') {
+        let (main, offset) = match v
+            .char_indices()
+            .skip(4)
+            .find(|(_, c)| *c == '+' || *c == '-')
+        {
             Some((i, _)) => (&v[..i], Some(&v[i..])),
             None => (v, None),
         };
@@ -318,7 +322,8 @@ impl DicomDateTime {
             Some(f) => format!("{}.{}", &whole[8..], f),
             None => whole[8..].to_string(),
         };
-        let time = DicomTime::parse_tm(&tm).map_err(|_| DicomTimeError::OutOfRange(v.to_string()))?;
+        let time =
+            DicomTime::parse_tm(&tm).map_err(|_| DicomTimeError::OutOfRange(v.to_string()))?;
         Ok(Self {
             date,
             time,
@@ -335,13 +340,17 @@ impl DicomDateTime {
     /// `local_offset_minutes`, or else treating it as UTC (all zone-less values then share
     /// one unknown zone, which is what comparisons within one study need).
     pub fn instant_micros(&self, local_offset_minutes: Option<i32>) -> i64 {
-        let off = self.utc_offset_minutes.or(local_offset_minutes).unwrap_or(0);
+        let off = self
+            .utc_offset_minutes
+            .or(local_offset_minutes)
+            .unwrap_or(0);
         self.local_micros() - i64::from(off) * 60 * MICROS_PER_SECOND
     }
 
     /// Seconds from `earlier` to `self` (positive when `self` is later).
     pub fn seconds_since(&self, earlier: &Self, local_offset_minutes: Option<i32>) -> f64 {
-        let d = self.instant_micros(local_offset_minutes) - earlier.instant_micros(local_offset_minutes);
+        let d = self.instant_micros(local_offset_minutes)
+            - earlier.instant_micros(local_offset_minutes);
         d as f64 / MICROS_PER_SECOND as f64
     }
 
@@ -489,7 +498,10 @@ mod tests {
     #[test]
     fn parses_tm_variants() {
         let t = DicomTime::parse_tm("104830.351370").unwrap();
-        assert_eq!((t.hour, t.minute, t.second, t.micros), (10, 48, 30, 351_370));
+        assert_eq!(
+            (t.hour, t.minute, t.second, t.micros),
+            (10, 48, 30, 351_370)
+        );
         assert_eq!(DicomTime::parse_tm("084500.00 ").unwrap().micros, 0);
         assert_eq!(DicomTime::parse_tm("084500.012").unwrap().micros, 12_000);
         assert_eq!(DicomTime::parse_tm("0845").unwrap().second, 0);
@@ -498,7 +510,10 @@ mod tests {
             DicomTime::new(8, 45, 30, 500_000).unwrap()
         );
         assert_eq!(DicomTime::parse_tm("08:45").unwrap().minute, 45);
-        assert!(matches!(DicomTime::parse_tm("08"), Err(DicomTimeError::TooCoarse(_))));
+        assert!(matches!(
+            DicomTime::parse_tm("08"),
+            Err(DicomTimeError::TooCoarse(_))
+        ));
         assert!(DicomTime::parse_tm("246000").is_err());
         assert!(DicomTime::parse_tm("12a000").is_err());
         assert!(DicomTime::parse_tm("120000.1234567").is_err());
@@ -515,7 +530,10 @@ mod tests {
         assert_eq!(z.seconds_since(&dt, None), -3600.0);
         let m = DicomDateTime::parse_dt("202012170845-0530").unwrap();
         assert_eq!(m.utc_offset_minutes, Some(-330));
-        assert!(matches!(DicomDateTime::parse_dt("20201217"), Err(DicomTimeError::TooCoarse(_))));
+        assert!(matches!(
+            DicomDateTime::parse_dt("20201217"),
+            Err(DicomTimeError::TooCoarse(_))
+        ));
         assert!(DicomDateTime::parse_dt("2020121708450").is_err());
         assert!(DicomDateTime::parse_dt("20201217084500+01").is_err());
         assert!(DicomDateTime::parse_dt("garbage").is_err());
@@ -528,8 +546,14 @@ mod tests {
         assert_eq!(d.add_days(-1), DicomDate::new(2020, 2, 29).unwrap());
         assert_eq!(DicomDate::new(1970, 1, 1).unwrap().days_since_epoch(), 0);
         let dt = DicomDateTime::parse_dt("20201231235959.5").unwrap();
-        assert_eq!(dt.add_seconds(0.5).to_string(), "2021-01-01T00:00:00.000000");
-        assert_eq!(dt.add_seconds(-86400.0).date, DicomDate::new(2020, 12, 30).unwrap());
+        assert_eq!(
+            dt.add_seconds(0.5).to_string(),
+            "2021-01-01T00:00:00.000000"
+        );
+        assert_eq!(
+            dt.add_seconds(-86400.0).date,
+            DicomDate::new(2020, 12, 30).unwrap()
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@ use super::formulas::{
 };
 use super::inputs::{parse_ds, Sex, SuvInputs, SuvOverrides, SuvType};
 use super::provenance::{
-    Branches, DecayHandling, InjectionTimeSource, InputSource, InputUsed, Provenance,
-    ScanTimeRule, SliceDecay, UnitHandling, Warning, WarningCode,
+    Branches, DecayHandling, InjectionTimeSource, InputSource, InputUsed, Provenance, ScanTimeRule,
+    SliceDecay, UnitHandling, Warning, WarningCode,
 };
 use super::refusal::SuvRefusal;
 use serde::Serialize;
@@ -155,7 +155,7 @@ fn philips_factor(attribute: &str, value: Option<&String>) -> Result<Option<f64>
         None => Ok(None),
         Some(v) if clean(v).is_empty() => Ok(None),
         Some(v) => match parse_ds(v) {
-            Some(x) if x == 0.0 => Ok(None),
+            Some(0.0) => Ok(None),
             Some(x) if x > 0.0 => Ok(Some(x)),
             _ => Err(SuvRefusal::UnreadableNumber {
                 attribute: attribute.to_string(),
@@ -168,8 +168,8 @@ fn philips_factor(attribute: &str, value: Option<&String>) -> Result<Option<f64>
 fn check_weight(kg: Option<f64>) -> Result<f64, SuvRefusal> {
     match kg {
         None => Err(SuvRefusal::MissingWeight),
-        Some(w) if w == 0.0 => Err(SuvRefusal::MissingWeight),
-        Some(w) if !w.is_finite() || w < 0.0 || w > MAX_PLAUSIBLE_WEIGHT_KG => {
+        Some(0.0) => Err(SuvRefusal::MissingWeight),
+        Some(w) if !(w.is_finite() && (0.0..=MAX_PLAUSIBLE_WEIGHT_KG).contains(&w)) => {
             Err(SuvRefusal::ImplausibleWeight { kg: w })
         }
         Some(w) => Ok(w),
@@ -179,7 +179,7 @@ fn check_weight(kg: Option<f64>) -> Result<f64, SuvRefusal> {
 fn check_height(m: Option<f64>, suv_type: SuvType) -> Result<f64, SuvRefusal> {
     match m {
         None => Err(SuvRefusal::MissingHeight { suv_type }),
-        Some(h) if h == 0.0 => Err(SuvRefusal::MissingHeight { suv_type }),
+        Some(0.0) => Err(SuvRefusal::MissingHeight { suv_type }),
         Some(h) if !h.is_finite() || h < PLAUSIBLE_HEIGHT_M.0 || h > PLAUSIBLE_HEIGHT_M.1 => {
             Err(SuvRefusal::ImplausibleHeight { suv_type, m: h })
         }
@@ -381,7 +381,9 @@ pub fn compute_suv_factor(
                     s.philips_suv_scale_factor.as_ref(),
                 )?);
                 acsf.push(philips_factor(
-                    &format!("Philips activity concentration scale factor (7053,1009) of slice {i}"),
+                    &format!(
+                        "Philips activity concentration scale factor (7053,1009) of slice {i}"
+                    ),
                     s.philips_activity_concentration_scale_factor.as_ref(),
                 )?);
             }
@@ -456,22 +458,25 @@ pub fn compute_suv_factor(
     let identity = match units {
         Units::Gml => suv_type == SuvType::Bw && overrides.weight_kg.is_none(),
         Units::Cm2ml => {
-            suv_type == SuvType::Bsa && overrides.weight_kg.is_none() && overrides.height_m.is_none()
+            suv_type == SuvType::Bsa
+                && overrides.weight_kg.is_none()
+                && overrides.height_m.is_none()
         }
-        Units::Cnts => {
-            suv_type == SuvType::Bw && overrides.weight_kg.is_none() && suvsf.is_some()
-        }
+        Units::Cnts => suv_type == SuvType::Bw && overrides.weight_kg.is_none() && suvsf.is_some(),
         Units::Bqml => false,
     };
     let mut norm_g = 1.0;
-    let mut weight_used = None;
     if !identity {
         let w = check_weight(eff_weight)?;
-        weight_used = Some(w);
         match overrides.weight_kg {
             Some(o) => {
                 ctx.input("patient_weight_kg", o, InputSource::Override);
-                record_override(&mut ctx, "weight", header_weight.map(|h| format!("{h} kg")), format!("{o} kg"));
+                record_override(
+                    &mut ctx,
+                    "weight",
+                    header_weight.map(|h| format!("{h} kg")),
+                    format!("{o} kg"),
+                );
             }
             None => ctx.input("patient_weight_kg", w, header("(0010,1030) PatientWeight")),
         }
@@ -480,7 +485,12 @@ pub fn compute_suv_factor(
             match overrides.height_m {
                 Some(o) => {
                     ctx.input("patient_size_m", o, InputSource::Override);
-                    record_override(&mut ctx, "height", header_height.map(|h| format!("{h} m")), format!("{o} m"));
+                    record_override(
+                        &mut ctx,
+                        "height",
+                        header_height.map(|h| format!("{h} m")),
+                        format!("{o} m"),
+                    );
                 }
                 None => ctx.input("patient_size_m", h, header("(0010,1020) PatientSize")),
             }
@@ -492,7 +502,12 @@ pub fn compute_suv_factor(
             let s = match overrides.sex {
                 Some(s) => {
                     ctx.input("patient_sex", sex_letter(s), InputSource::Override);
-                    record_override(&mut ctx, "sex", inputs.patient_sex.clone(), sex_letter(s).into());
+                    record_override(
+                        &mut ctx,
+                        "sex",
+                        inputs.patient_sex.clone(),
+                        sex_letter(s).into(),
+                    );
                     s
                 }
                 None => {
@@ -534,7 +549,7 @@ pub fn compute_suv_factor(
 
     // 5. Pre-computed pixels: ratio of normalisers, no dose or times.
     if pre_scaled {
-        let (scanner_norm_g, scanner_what) = match units {
+        let (scanner_normaliser, scanner_bsa) = match units {
             Units::Cm2ml => ("BSA (DuBois, header weight and height)", true),
             _ => ("body weight (header weight)", false),
         };
@@ -549,14 +564,14 @@ pub fn compute_suv_factor(
                 name: "SUV type or weight".into(),
                 reason: "the scanner stored SUV computed with a header weight that is missing, so it cannot be converted".into(),
             })?;
-            let denom = if scanner_what {
+            let denom = if scanner_bsa {
                 let hh = check_height(header_height, SuvType::Bsa)?;
                 bsa_dubois_m2(hw, hh) * 1.0e4
             } else {
                 hw * 1000.0
             };
             if units == Units::Cm2ml || suv_type != SuvType::Bw {
-                ctx.warn(WarningCode::PrecomputedSuvConversion, format!("The scanner stored the images already normalised by {scanner_norm_g}; they were converted to {} by the ratio of normalisers.", suv_type.label()));
+                ctx.warn(WarningCode::PrecomputedSuvConversion, format!("The scanner stored the images already normalised by {scanner_normaliser}; they were converted to {} by the ratio of normalisers.", suv_type.label()));
             }
             norm_g / denom
         };
@@ -577,7 +592,6 @@ pub fn compute_suv_factor(
             dose_bq: None,
             warnings: ctx.warnings,
         };
-        let _ = weight_used;
         return Ok(finish(suv_type, units_raw, values, provenance));
     }
     let dc = dc.unwrap_or(DecayCorr::Start); // always Some here: checked above for BQML/CNTS.
@@ -592,11 +606,18 @@ pub fn compute_suv_factor(
                 return Err(SuvRefusal::ImplausibleDose { value: d });
             }
             ctx.input("dose_bq", d, InputSource::Override);
-            record_override(&mut ctx, "injected dose", inputs.radionuclide_total_dose.map(|h| format!("{h} Bq")), format!("{d} Bq"));
+            record_override(
+                &mut ctx,
+                "injected dose",
+                inputs.radionuclide_total_dose.map(|h| format!("{h} Bq")),
+                format!("{d} Bq"),
+            );
             d
         }
         None => {
-            let d = inputs.radionuclide_total_dose.ok_or(SuvRefusal::MissingDose)?;
+            let d = inputs
+                .radionuclide_total_dose
+                .ok_or(SuvRefusal::MissingDose)?;
             if !(d.is_finite() && d > 0.0) {
                 return Err(SuvRefusal::NonPositiveDose { value: d });
             }
@@ -623,7 +644,9 @@ pub fn compute_suv_factor(
     };
 
     // 7. Half-life.
-    let half_life = inputs.radionuclide_half_life.ok_or(SuvRefusal::MissingHalfLife)?;
+    let half_life = inputs
+        .radionuclide_half_life
+        .ok_or(SuvRefusal::MissingHalfLife)?;
     if !(half_life.is_finite() && half_life > 0.0) {
         return Err(SuvRefusal::InvalidHalfLife { value: half_life });
     }
@@ -657,7 +680,11 @@ pub fn compute_suv_factor(
             Err(e) => return Err(unreadable("TimezoneOffsetFromUTC", v, e)),
         },
     };
-    let series_date = parse_opt("SeriesDate", inputs.series_date.as_ref(), DicomDate::parse_da)?;
+    let series_date = parse_opt(
+        "SeriesDate",
+        inputs.series_date.as_ref(),
+        DicomDate::parse_da,
+    )?;
     let series_time = parse_opt(
         "SeriesTime",
         inputs.series_time.as_ref(),
@@ -747,7 +774,10 @@ pub fn compute_suv_factor(
             }
         };
         match earliest {
-            None => (ScanTimeRule::SeriesDateTimeUnchecked, Refs::Series(series_dt)),
+            None => (
+                ScanTimeRule::SeriesDateTimeUnchecked,
+                Refs::Series(series_dt),
+            ),
             Some(e) if series_dt.instant_micros(tz) <= e.instant_micros(tz) => {
                 (ScanTimeRule::SeriesDateTime, Refs::Series(series_dt))
             }
@@ -772,13 +802,22 @@ pub fn compute_suv_factor(
                         .slices
                         .iter()
                         .zip(&acq)
-                        .map(|(s, a)| match (a, s.frame_reference_time_ms, s.actual_frame_duration_ms) {
-                            (Some(a), Some(frt), Some(afd))
-                                if frt.is_finite() && afd.is_finite() && frt > 0.0 && afd > 0.0 =>
-                            {
-                                Some((*a, -frt / 1000.0 + decay_weighted_mean_time(afd / 1000.0, half_life)))
+                        .map(|(s, a)| {
+                            match (a, s.frame_reference_time_ms, s.actual_frame_duration_ms) {
+                                (Some(a), Some(frt), Some(afd))
+                                    if frt.is_finite()
+                                        && afd.is_finite()
+                                        && frt > 0.0
+                                        && afd > 0.0 =>
+                                {
+                                    Some((
+                                        *a,
+                                        -frt / 1000.0
+                                            + decay_weighted_mean_time(afd / 1000.0, half_life),
+                                    ))
+                                }
+                                _ => None,
                             }
-                            _ => None,
                         })
                         .collect()
                 } else {
@@ -787,7 +826,11 @@ pub fn compute_suv_factor(
                 let series_s = series_dt.to_string();
                 if let Some(g) = ge {
                     ctx.warn(WarningCode::SeriesTimeAfterAcquisition, format!("The series time {series_s} is after the first acquisition {e} (the series was probably re-processed); the GE private scan date-time {g} was used."));
-                    ctx.input("scan_date_time", g, header("(0009,100D) GE private scan DateTime"));
+                    ctx.input(
+                        "scan_date_time",
+                        g,
+                        header("(0009,100D) GE private scan DateTime"),
+                    );
                     (ScanTimeRule::GePrivateScanDateTime, Refs::Series(g))
                 } else if let Some(v) = option_b.filter(|v| !v.is_empty()) {
                     ctx.warn(WarningCode::SeriesTimeAfterAcquisition, format!("The series time {series_s} is after the first acquisition {e} (the series was probably re-processed); the scan start was recovered per slice from AcquisitionTime, FrameReferenceTime and ActualFrameDuration (Siemens)."));
@@ -918,7 +961,9 @@ pub fn compute_suv_factor(
     };
 
     // 11. Factors: scale_i × normaliser / (dose × decay_i).
-    let n = decay_factors.len().max(cnts_scale.as_ref().map_or(1, Vec::len));
+    let n = decay_factors
+        .len()
+        .max(cnts_scale.as_ref().map_or(1, Vec::len));
     let values: Vec<f64> = (0..n)
         .map(|i| {
             let df = if decay_factors.len() == 1 {
@@ -933,9 +978,18 @@ pub fn compute_suv_factor(
         })
         .collect();
     let (scan_date_time, decay_time_s, decay_factor_series, per_slice_decay) = match &refs {
-        Refs::Series(s) => (Some(*s), Some(decay_times[0]), Some(decay_factors[0]), Vec::new()),
+        Refs::Series(s) => (
+            Some(*s),
+            Some(decay_times[0]),
+            Some(decay_factors[0]),
+            Vec::new(),
+        ),
         Refs::PerSlice(v) => {
-            let spread = ref_instants.iter().copied().fold(f64::NEG_INFINITY, f64::max) - first_ref;
+            let spread = ref_instants
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max)
+                - first_ref;
             if scan_rule == ScanTimeRule::SiemensFrameReferenceTime && spread > 1.0 {
                 ctx.warn(WarningCode::PerSliceScanTimesDiffer, format!("The scan start recovered per slice differs by up to {spread:.1} s between slices (e.g. several injections or beds); each slice was decayed to its own time."));
             }
@@ -1003,21 +1057,33 @@ fn format_list(v: &[f64]) -> String {
     }
 }
 
-fn paediatric_check(inputs: &SuvInputs, suv_type: SuvType, ctx: &mut Ctx) -> Result<(), SuvRefusal> {
+fn paediatric_check(
+    inputs: &SuvInputs,
+    suv_type: SuvType,
+    ctx: &mut Ctx,
+) -> Result<(), SuvRefusal> {
     let from_as = inputs.patient_age.as_deref().and_then(age_years_from_as);
     let age = match from_as {
         Some(a) => Some(a),
         None => {
-            let birth = parse_opt("PatientBirthDate", inputs.patient_birth_date.as_ref(), DicomDate::parse_da)
-                .ok()
-                .flatten();
+            let birth = parse_opt(
+                "PatientBirthDate",
+                inputs.patient_birth_date.as_ref(),
+                DicomDate::parse_da,
+            )
+            .ok()
+            .flatten();
             let on = parse_opt("StudyDate", inputs.study_date.as_ref(), DicomDate::parse_da)
                 .ok()
                 .flatten()
                 .or_else(|| {
-                    parse_opt("SeriesDate", inputs.series_date.as_ref(), DicomDate::parse_da)
-                        .ok()
-                        .flatten()
+                    parse_opt(
+                        "SeriesDate",
+                        inputs.series_date.as_ref(),
+                        DicomDate::parse_da,
+                    )
+                    .ok()
+                    .flatten()
                 });
             match (birth, on) {
                 (Some(b), Some(o)) => Some(f64::from(age_years_between(b, o))),

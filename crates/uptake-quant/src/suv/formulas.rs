@@ -125,16 +125,56 @@ pub struct KnownNuclide {
 
 /// PET radionuclides recognised for the half-life consistency check.
 pub const KNOWN_NUCLIDES: &[KnownNuclide] = &[
-    KnownNuclide { name: "F-18", half_life_s: 6586.2, keys: &["18f", "f18", "fluorine18", "18fluorine"] },
-    KnownNuclide { name: "Ga-68", half_life_s: 4062.6, keys: &["68ga", "ga68", "gallium68", "68gallium"] },
-    KnownNuclide { name: "Zr-89", half_life_s: 282_276.0, keys: &["89zr", "zr89", "zirconium89", "89zirconium"] },
-    KnownNuclide { name: "Cu-64", half_life_s: 45_721.0, keys: &["64cu", "cu64", "copper64", "64copper"] },
-    KnownNuclide { name: "C-11", half_life_s: 1221.7, keys: &["11c", "c11", "carbon11", "11carbon"] },
-    KnownNuclide { name: "N-13", half_life_s: 597.9, keys: &["13n", "n13", "nitrogen13", "13nitrogen"] },
-    KnownNuclide { name: "O-15", half_life_s: 122.24, keys: &["15o", "o15", "oxygen15", "15oxygen"] },
-    KnownNuclide { name: "Rb-82", half_life_s: 76.4, keys: &["82rb", "rb82", "rubidium82", "82rubidium"] },
-    KnownNuclide { name: "I-124", half_life_s: 360_806.0, keys: &["124i", "i124", "iodine124", "124iodine"] },
-    KnownNuclide { name: "Y-90", half_life_s: 230_400.0, keys: &["90y", "y90", "yttrium90", "90yttrium"] },
+    KnownNuclide {
+        name: "F-18",
+        half_life_s: 6586.2,
+        keys: &["18f", "f18", "fluorine18", "18fluorine"],
+    },
+    KnownNuclide {
+        name: "Ga-68",
+        half_life_s: 4062.6,
+        keys: &["68ga", "ga68", "gallium68", "68gallium"],
+    },
+    KnownNuclide {
+        name: "Zr-89",
+        half_life_s: 282_276.0,
+        keys: &["89zr", "zr89", "zirconium89", "89zirconium"],
+    },
+    KnownNuclide {
+        name: "Cu-64",
+        half_life_s: 45_721.0,
+        keys: &["64cu", "cu64", "copper64", "64copper"],
+    },
+    KnownNuclide {
+        name: "C-11",
+        half_life_s: 1221.7,
+        keys: &["11c", "c11", "carbon11", "11carbon"],
+    },
+    KnownNuclide {
+        name: "N-13",
+        half_life_s: 597.9,
+        keys: &["13n", "n13", "nitrogen13", "13nitrogen"],
+    },
+    KnownNuclide {
+        name: "O-15",
+        half_life_s: 122.24,
+        keys: &["15o", "o15", "oxygen15", "15oxygen"],
+    },
+    KnownNuclide {
+        name: "Rb-82",
+        half_life_s: 76.4,
+        keys: &["82rb", "rb82", "rubidium82", "82rubidium"],
+    },
+    KnownNuclide {
+        name: "I-124",
+        half_life_s: 360_806.0,
+        keys: &["124i", "i124", "iodine124", "124iodine"],
+    },
+    KnownNuclide {
+        name: "Y-90",
+        half_life_s: 230_400.0,
+        keys: &["90y", "y90", "yttrium90", "90yttrium"],
+    },
 ];
 
 /// Recognises a radionuclide from a name or code meaning such as `^18^Fluorine`, `F-18`,
@@ -182,13 +222,22 @@ mod tests {
         assert_eq!(age_years_from_as("Y"), None);
         assert_eq!(age_years_from_as("0x5Y"), None);
         let b = DicomDate::new(2008, 11, 29).unwrap();
-        assert_eq!(age_years_between(b, DicomDate::new(2026, 11, 28).unwrap()), 17);
-        assert_eq!(age_years_between(b, DicomDate::new(2026, 11, 29).unwrap()), 18);
+        assert_eq!(
+            age_years_between(b, DicomDate::new(2026, 11, 28).unwrap()),
+            17
+        );
+        assert_eq!(
+            age_years_between(b, DicomDate::new(2026, 11, 29).unwrap()),
+            18
+        );
     }
 
     #[test]
     fn nuclides() {
-        assert_eq!(identify_nuclide("^18^Fluorine").map(|n| n.name), Some("F-18"));
+        assert_eq!(
+            identify_nuclide("^18^Fluorine").map(|n| n.name),
+            Some("F-18")
+        );
         assert_eq!(identify_nuclide("Ga-68").map(|n| n.name), Some("Ga-68"));
         assert_eq!(identify_nuclide("89Zr").map(|n| n.name), Some("Zr-89"));
         assert_eq!(identify_nuclide("Copper-64").map(|n| n.name), Some("Cu-64"));

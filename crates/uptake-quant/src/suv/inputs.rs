@@ -274,9 +274,15 @@ mod tests {
     #[test]
     fn merge_records_conflicts() {
         let mut c = Vec::new();
-        assert_eq!(merge_series_values("X", [Some(1.0), None, Some(1.0)], &mut c), Some(1.0));
+        assert_eq!(
+            merge_series_values("X", [Some(1.0), None, Some(1.0)], &mut c),
+            Some(1.0)
+        );
         assert!(c.is_empty());
-        assert_eq!(merge_series_values("H", [Some(10.0), Some(11.0)], &mut c), Some(10.0));
+        assert_eq!(
+            merge_series_values("H", [Some(10.0), Some(11.0)], &mut c),
+            Some(10.0)
+        );
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].attribute, "H");
     }

@@ -51,7 +51,7 @@ pub use inputs::{
     SuvOverrides, SuvType,
 };
 pub use provenance::{
-    Branches, DecayHandling, InjectionTimeSource, InputSource, InputUsed, Provenance,
-    ScanTimeRule, SliceDecay, UnitHandling, Warning, WarningCode,
+    Branches, DecayHandling, InjectionTimeSource, InputSource, InputUsed, Provenance, ScanTimeRule,
+    SliceDecay, UnitHandling, Warning, WarningCode,
 };
 pub use refusal::SuvRefusal;

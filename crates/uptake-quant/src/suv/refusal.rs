@@ -14,7 +14,9 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum SuvRefusal {
     /// Units (0054,1001) is absent.
-    #[error("SUV cannot be calculated: the image units (Units) are not recorded in the PET header.")]
+    #[error(
+        "SUV cannot be calculated: the image units (Units) are not recorded in the PET header."
+    )]
     MissingUnits,
     /// Units is present but not one the engine can convert to SUV.
     #[error("SUV cannot be calculated: the PET image units '{units}' cannot be converted to SUV (only BQML, CNTS with Philips scale factors, GML and CM2ML can).")]
@@ -114,7 +116,9 @@ pub enum SuvRefusal {
         value: f64,
     },
     /// Half-life missing.
-    #[error("SUV cannot be calculated: the radionuclide half-life (RadionuclideHalfLife) is missing.")]
+    #[error(
+        "SUV cannot be calculated: the radionuclide half-life (RadionuclideHalfLife) is missing."
+    )]
     MissingHalfLife,
     /// Half-life zero, negative or not finite.
     #[error("SUV cannot be calculated: the radionuclide half-life {value} s is not valid.")]
@@ -132,7 +136,9 @@ pub enum SuvRefusal {
         detail: String,
     },
     /// A DA/TM/DT value could not be read.
-    #[error("SUV cannot be calculated: {attribute} has the unreadable value '{value}' ({reason}).")]
+    #[error(
+        "SUV cannot be calculated: {attribute} has the unreadable value '{value}' ({reason})."
+    )]
     UnreadableDateTime {
         /// The attribute (with slice number when per slice).
         attribute: String,
