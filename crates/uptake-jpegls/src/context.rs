@@ -25,31 +25,31 @@ pub(crate) struct GradientQuantizer {
 impl GradientQuantizer {
     /// Builds the table for gradients in `-maxval..=maxval`.
     pub(crate) fn new(p: &CodingParams) -> Self {
-        let offset = p.maxval;
-        let table = (-offset..=offset)
-            .map(|d| {
-                let (near, t1, t2, t3) = (p.near, p.t1, p.t2, p.t3);
-                if d <= -t3 {
-                    -4
-                } else if d <= -t2 {
-                    -3
-                } else if d <= -t1 {
-                    -2
-                } else if d < -near {
-                    -1
-                } else if d <= near {
-                    0
-                } else if d < t1 {
-                    1
-                } else if d < t2 {
-                    2
-                } else if d < t3 {
-                    3
-                } else {
-                    4
-                }
-            })
-            .collect();
+        let offset = p.maxval.max(0);
+        let len = 2 * offset as usize + 1;
+        let mut table = vec![0i8; len];
+        // Region boundaries (A.3.3) as table indices, in increasing order:
+        // d <= -T3 -> -4, <= -T2 -> -3, <= -T1 -> -2, < -NEAR -> -1,
+        // <= NEAR -> 0, < T1 -> 1, < T2 -> 2, < T3 -> 3, else 4.
+        let idx = |d: i32| (d + offset).clamp(0, len as i32) as usize;
+        let bounds = [
+            (idx(-p.t3 + 1), -4),
+            (idx(-p.t2 + 1), -3),
+            (idx(-p.t1 + 1), -2),
+            (idx(-p.near), -1),
+            (idx(p.near + 1), 0),
+            (idx(p.t1), 1),
+            (idx(p.t2), 2),
+            (idx(p.t3), 3),
+            (len, 4),
+        ];
+        let mut start = 0;
+        for (end, q) in bounds {
+            if let Some(part) = table.get_mut(start..end.max(start)) {
+                part.fill(q);
+            }
+            start = end.max(start);
+        }
         GradientQuantizer { table, offset }
     }
 
@@ -219,4 +219,41 @@ fn golomb_k(n: i64, a: i64) -> u32 {
         k += 1;
     }
     k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::marker::PresetParams;
+
+    /// The table must agree with the region definitions of A.3.3.
+    #[test]
+    fn quantizer_matches_definition() {
+        for (precision, near) in [(8u8, 0u8), (8, 3), (12, 2), (16, 0), (2, 0), (5, 1)] {
+            let p = CodingParams::resolve(precision, &PresetParams::default(), near).unwrap();
+            let q = GradientQuantizer::new(&p);
+            for d in -p.maxval..=p.maxval {
+                let want = if d <= -p.t3 {
+                    -4
+                } else if d <= -p.t2 {
+                    -3
+                } else if d <= -p.t1 {
+                    -2
+                } else if d < -p.near {
+                    -1
+                } else if d <= p.near {
+                    0
+                } else if d < p.t1 {
+                    1
+                } else if d < p.t2 {
+                    2
+                } else if d < p.t3 {
+                    3
+                } else {
+                    4
+                };
+                assert_eq!(q.quantize(d), want, "P={precision} NEAR={near} d={d}");
+            }
+        }
+    }
 }
