@@ -80,7 +80,9 @@ impl<'a> BitReader<'a> {
     #[inline]
     pub(crate) fn check(&self) -> Result<(), JpeglsError> {
         if self.overrun() {
-            Err(JpeglsError::Truncated("scan data ended before the image was complete"))
+            Err(JpeglsError::Truncated(
+                "scan data ended before the image was complete",
+            ))
         } else {
             Ok(())
         }
@@ -195,7 +197,10 @@ impl<'a> BitReader<'a> {
         match (self.data.get(p), self.data.get(p + 1)) {
             (Some(0xFF), Some(&code)) if code == 0xD0 + (m & 7) => {}
             (Some(0xFF), Some(&code)) => {
-                return Err(JpeglsError::BadMarker { marker: code, offset: p })
+                return Err(JpeglsError::BadMarker {
+                    marker: code,
+                    offset: p,
+                })
             }
             _ => return Err(JpeglsError::Truncated("missing restart marker")),
         }

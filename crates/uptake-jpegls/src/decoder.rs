@@ -16,10 +16,9 @@ struct State {
 
 impl State {
     fn header(&self) -> Result<FrameHeader, JpeglsError> {
-        let f = self
-            .frame
-            .as_ref()
-            .ok_or(JpeglsError::InvalidParameters("SOS before SOF55 frame header".into()))?;
+        let f = self.frame.as_ref().ok_or(JpeglsError::InvalidParameters(
+            "SOS before SOF55 frame header".into(),
+        ))?;
         if f.width == 0 || f.height == 0 {
             return Err(JpeglsError::Unsupported(
                 "zero image dimension (DNL marker) without LSE oversize segment".into(),
@@ -73,12 +72,9 @@ fn handle_segment(
             Lse::Preset(p) => state.preset = p,
             Lse::MappingTable => {}
             Lse::Oversize { height, width } => {
-                let f = state
-                    .frame
-                    .as_mut()
-                    .ok_or(JpeglsError::InvalidParameters(
-                        "LSE oversize dimensions before SOF55".into(),
-                    ))?;
+                let f = state.frame.as_mut().ok_or(JpeglsError::InvalidParameters(
+                    "LSE oversize dimensions before SOF55".into(),
+                ))?;
                 f.height = height;
                 f.width = width;
             }

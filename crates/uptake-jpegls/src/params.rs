@@ -97,7 +97,7 @@ impl CodingParams {
         } else {
             i32::from(preset.t3)
         };
-        if !(near + 1 <= t1 && t1 <= t2 && t2 <= t3 && t3 <= maxval.max(near + 1)) {
+        if !(near < t1 && t1 <= t2 && t2 <= t3 && t3 <= maxval.max(near + 1)) {
             return Err(JpeglsError::InvalidParameters(format!(
                 "thresholds T1={t1} T2={t2} T3={t3} inconsistent with NEAR={near} MAXVAL={maxval}"
             )));

@@ -28,7 +28,9 @@ fn have_dcmtk() -> bool {
     if ok("dcmcjpls") && ok("dcmdjpls") {
         true
     } else {
-        println!("SKIPPED: dcmcjpls/dcmdjpls (DCMTK) not found; install with `apt-get install dcmtk`");
+        println!(
+            "SKIPPED: dcmcjpls/dcmdjpls (DCMTK) not found; install with `apt-get install dcmtk`"
+        );
         false
     }
 }
@@ -80,7 +82,13 @@ fn round_trip(case: &Case) {
     let jls = dir.join("jls.dcm");
     std::fs::write(
         &src,
-        dicom::write_image(case.width, case.height, case.components, case.bits, &samples),
+        dicom::write_image(
+            case.width,
+            case.height,
+            case.components,
+            case.bits,
+            &samples,
+        ),
     )
     .unwrap();
     let mut opts: Vec<String> = case.opts.iter().map(|s| s.to_string()).collect();
@@ -133,7 +141,11 @@ fn round_trip(case: &Case) {
             .filter(|(a, b)| a != b)
             .count();
         assert_eq!(reference.len(), img.samples.len());
-        assert_eq!(diff, 0, "{}: {diff} samples differ from dcmdjpls", case.name);
+        assert_eq!(
+            diff, 0,
+            "{}: {diff} samples differ from dcmdjpls",
+            case.name
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -215,7 +227,15 @@ fn wg04_near_lossless_matches_dcmdjpls() {
 }
 
 /// Encodes `samples` with dcmcjpls and returns the codestream.
-fn encode(name: &str, w: u16, h: u16, c: u16, bits: u16, samples: &[u16], opts: &[&str]) -> Vec<u8> {
+fn encode(
+    name: &str,
+    w: u16,
+    h: u16,
+    c: u16,
+    bits: u16,
+    samples: &[u16],
+    opts: &[&str],
+) -> Vec<u8> {
     let dir = temp_dir(name);
     let src = dir.join("src.dcm");
     let jls = dir.join("jls.dcm");
@@ -256,7 +276,14 @@ fn restart_case(name: &str, c: u16, bits: u16, content: Content, opts: &[&str], 
     let last = 4u16; // the last interval is shorter
     let h = ri * (strips - 1) + last;
     let maxval = (1u32 << bits) - 1;
-    let all = generate(usize::from(w), usize::from(h), usize::from(c), maxval, content, 99);
+    let all = generate(
+        usize::from(w),
+        usize::from(h),
+        usize::from(c),
+        maxval,
+        content,
+        99,
+    );
     let mut opts: Vec<&str> = opts.to_vec();
     let near_s = near.to_string();
     if near > 0 {
@@ -270,7 +297,10 @@ fn restart_case(name: &str, c: u16, bits: u16, content: Content, opts: &[&str], 
         let (head, sos, data) = split_stream(&s);
         if i == 0 {
             let mut head = head;
-            let sof = head.windows(2).position(|x| x == [0xFF, 0xF7]).expect("SOF55");
+            let sof = head
+                .windows(2)
+                .position(|x| x == [0xFF, 0xF7])
+                .expect("SOF55");
             head[sof + 5..sof + 7].copy_from_slice(&h.to_be_bytes());
             combined.extend_from_slice(&head);
             combined.extend_from_slice(&[0xFF, 0xDD, 0x00, 0x04]);
@@ -295,7 +325,10 @@ fn restart_case(name: &str, c: u16, bits: u16, content: Content, opts: &[&str], 
     let rst = combined.windows(2).position(|x| x == [0xFF, 0xD3]).unwrap();
     let mut broken = combined.clone();
     broken[rst + 1] = 0xD5;
-    assert!(uptake_jpegls::decode(&broken).is_err(), "{name}: wrong RSTm accepted");
+    assert!(
+        uptake_jpegls::decode(&broken).is_err(),
+        "{name}: wrong RSTm accepted"
+    );
 }
 
 #[test]
@@ -339,7 +372,14 @@ fn write_fixtures() {
     std::fs::create_dir_all(&dir).unwrap();
     for fx in common::fixtures::FIXTURES {
         let maxval = (1u32 << fx.bits) - 1;
-        let samples = generate(fx.width, fx.height, fx.components, maxval, fx.content, fx.seed);
+        let samples = generate(
+            fx.width,
+            fx.height,
+            fx.components,
+            maxval,
+            fx.content,
+            fx.seed,
+        );
         let mut opts: Vec<&str> = fx.opts.to_vec();
         let near_s = fx.near.to_string();
         if fx.near > 0 {

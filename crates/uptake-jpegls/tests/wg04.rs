@@ -29,11 +29,18 @@ fn check(compressed: &str, reference: &str, expect_lossless: bool) -> u16 {
     let img = uptake_jpegls::decode(&stream).expect("decode");
     assert_eq!((img.width, img.height, img.components), (cols, rows, 1));
     assert_eq!(img.samples.len(), expected.len());
-    let mask: u16 = if bits_stored >= 16 { u16::MAX } else { (1 << bits_stored) - 1 };
+    let mask: u16 = if bits_stored >= 16 {
+        u16::MAX
+    } else {
+        (1 << bits_stored) - 1
+    };
     if expect_lossless {
         assert_eq!(img.near, 0, "{compressed}: lossless stream with NEAR != 0");
     } else {
-        assert!(img.near > 0, "{compressed}: near-lossless stream with NEAR = 0");
+        assert!(
+            img.near > 0,
+            "{compressed}: near-lossless stream with NEAR = 0"
+        );
     }
     let near = i32::from(img.near);
     let mut bad = 0usize;
@@ -53,7 +60,10 @@ fn check(compressed: &str, reference: &str, expect_lossless: bool) -> u16 {
             bad += 1;
         }
     }
-    assert_eq!(bad, 0, "{compressed}: {bad} samples differ by more than NEAR={near} (max {max_diff})");
+    assert_eq!(
+        bad, 0,
+        "{compressed}: {bad} samples differ by more than NEAR={near} (max {max_diff})"
+    );
     img.near
 }
 

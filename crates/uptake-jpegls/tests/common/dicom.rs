@@ -45,8 +45,19 @@ impl Dataset {
 fn long_vr(vr: &[u8]) -> bool {
     matches!(
         vr,
-        b"OB" | b"OD" | b"OF" | b"OL" | b"OV" | b"OW" | b"SQ" | b"UC" | b"UN" | b"UR" | b"UT"
-            | b"SV" | b"UV"
+        b"OB"
+            | b"OD"
+            | b"OF"
+            | b"OL"
+            | b"OV"
+            | b"OW"
+            | b"SQ"
+            | b"UC"
+            | b"UN"
+            | b"UR"
+            | b"UT"
+            | b"SV"
+            | b"UV"
     )
 }
 
@@ -195,20 +206,48 @@ pub fn write_image(
     put(&mut meta, 0x0002, 0x0002, b"UI", SOP_CLASS);
     put(&mut meta, 0x0002, 0x0003, b"UI", SOP_INST);
     put(&mut meta, 0x0002, 0x0010, b"UI", b"1.2.840.10008.1.2.1");
-    put(&mut meta, 0x0002, 0x0012, b"UI", b"1.2.826.0.1.3680043.2.1143.1");
+    put(
+        &mut meta,
+        0x0002,
+        0x0012,
+        b"UI",
+        b"1.2.826.0.1.3680043.2.1143.1",
+    );
     let mut out = vec![0u8; 128];
     out.extend_from_slice(b"DICM");
-    put(&mut out, 0x0002, 0x0000, b"UL", &(meta.len() as u32).to_le_bytes());
+    put(
+        &mut out,
+        0x0002,
+        0x0000,
+        b"UL",
+        &(meta.len() as u32).to_le_bytes(),
+    );
     out.extend_from_slice(&meta);
     put(&mut out, 0x0008, 0x0016, b"UI", SOP_CLASS);
     put(&mut out, 0x0008, 0x0018, b"UI", SOP_INST);
     put(&mut out, 0x0008, 0x0060, b"CS", b"OT");
     put(&mut out, 0x0010, 0x0010, b"PN", b"Test^JPEGLS");
     put(&mut out, 0x0010, 0x0020, b"LO", b"JLS1");
-    put(&mut out, 0x0020, 0x000D, b"UI", b"1.2.826.0.1.3680043.2.1143.4242.1");
-    put(&mut out, 0x0020, 0x000E, b"UI", b"1.2.826.0.1.3680043.2.1143.4242.2");
+    put(
+        &mut out,
+        0x0020,
+        0x000D,
+        b"UI",
+        b"1.2.826.0.1.3680043.2.1143.4242.1",
+    );
+    put(
+        &mut out,
+        0x0020,
+        0x000E,
+        b"UI",
+        b"1.2.826.0.1.3680043.2.1143.4242.2",
+    );
     put(&mut out, 0x0028, 0x0002, b"US", &components.to_le_bytes());
-    let photometric: &[u8] = if components == 3 { b"RGB" } else { b"MONOCHROME2" };
+    let photometric: &[u8] = if components == 3 {
+        b"RGB"
+    } else {
+        b"MONOCHROME2"
+    };
     put(&mut out, 0x0028, 0x0004, b"CS", photometric);
     if components > 1 {
         put(&mut out, 0x0028, 0x0006, b"US", &0u16.to_le_bytes());
@@ -218,14 +257,26 @@ pub fn write_image(
     let allocated: u16 = if bits_stored <= 8 { 8 } else { 16 };
     put(&mut out, 0x0028, 0x0100, b"US", &allocated.to_le_bytes());
     put(&mut out, 0x0028, 0x0101, b"US", &bits_stored.to_le_bytes());
-    put(&mut out, 0x0028, 0x0102, b"US", &(bits_stored - 1).to_le_bytes());
+    put(
+        &mut out,
+        0x0028,
+        0x0102,
+        b"US",
+        &(bits_stored - 1).to_le_bytes(),
+    );
     put(&mut out, 0x0028, 0x0103, b"US", &0u16.to_le_bytes());
     let pixels: Vec<u8> = if allocated == 8 {
         samples.iter().map(|&s| s as u8).collect()
     } else {
         samples.iter().flat_map(|s| s.to_le_bytes()).collect()
     };
-    put(&mut out, 0x7FE0, 0x0010, if allocated == 8 { b"OB" } else { b"OW" }, &pixels);
+    put(
+        &mut out,
+        0x7FE0,
+        0x0010,
+        if allocated == 8 { b"OB" } else { b"OW" },
+        &pixels,
+    );
     out
 }
 

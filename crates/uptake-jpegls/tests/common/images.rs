@@ -32,7 +32,14 @@ pub enum Content {
 }
 
 /// Generates `w * h * c` interleaved samples with values in `0..=maxval`.
-pub fn generate(w: usize, h: usize, c: usize, maxval: u32, content: Content, seed: u64) -> Vec<u16> {
+pub fn generate(
+    w: usize,
+    h: usize,
+    c: usize,
+    maxval: u32,
+    content: Content,
+    seed: u64,
+) -> Vec<u16> {
     let mut rng = Rng::new(seed);
     let mut out = Vec::with_capacity(w * h * c);
     let m = u64::from(maxval);
@@ -42,9 +49,15 @@ pub fn generate(w: usize, h: usize, c: usize, maxval: u32, content: Content, see
                 let v = match content {
                     Content::Noise => rng.below(m + 1),
                     Content::Smooth(amp) => {
-                        let base = ((x * 7 + y * 3 + comp * 50) as u64 * m) / ((w * 7 + h * 3 + 100) as u64);
-                        let wave = ((x as f64 / 9.0).sin() * (y as f64 / 13.0).cos() * m as f64 / 8.0) as i64;
-                        let noise = if amp == 0 { 0 } else { rng.below(2 * u64::from(amp) + 1) as i64 - i64::from(amp) };
+                        let base = ((x * 7 + y * 3 + comp * 50) as u64 * m)
+                            / ((w * 7 + h * 3 + 100) as u64);
+                        let wave = ((x as f64 / 9.0).sin() * (y as f64 / 13.0).cos() * m as f64
+                            / 8.0) as i64;
+                        let noise = if amp == 0 {
+                            0
+                        } else {
+                            rng.below(2 * u64::from(amp) + 1) as i64 - i64::from(amp)
+                        };
                         (base as i64 + wave + noise).clamp(0, m as i64) as u64
                     }
                     Content::Flat => {
