@@ -148,3 +148,42 @@ pub fn read_series(dir: &Path) -> Vec<(PathBuf, Slice)> {
         })
         .collect()
 }
+
+/// Recounts lesion voxels from the files alone (geometry as read), checks every voxel
+/// value against the model, and returns the counts.
+pub fn recount(dir: &std::path::Path, pet: bool, truth: &Truth) -> Vec<u64> {
+    let phantom = uptake_phantom::Phantom::standard();
+    let mut counts = vec![0u64; phantom.lesions.len()];
+    let series = read_series(&dir.join(if pet { "PET" } else { "CT" }));
+    for (path, sl) in &series {
+        let row = [sl.orientation[0], sl.orientation[1], sl.orientation[2]];
+        let col = [sl.orientation[3], sl.orientation[4], sl.orientation[5]];
+        for j in 0..sl.rows {
+            for i in 0..sl.columns {
+                let p = uptake_phantom::grid::voxel_centre(sl.position, row, col, sl.spacing, i, j);
+                // Independent of tissue_at: plain sphere test.
+                for (n, l) in phantom.lesions.iter().enumerate() {
+                    let d2: f64 = (0..3).map(|a| (p[a] - l.centre_lps[a]).powi(2)).sum();
+                    if d2 <= (l.diameter_mm / 2.0).powi(2) {
+                        counts[n] += 1;
+                    }
+                }
+                let v = sl.values[j * sl.columns + i];
+                if pet {
+                    let suv = v * truth.suv.suvbw_factor;
+                    let tol = sl.slope * truth.suv.suvbw_factor * 0.5 + 1e-12;
+                    let want = phantom.suv_at(p);
+                    assert!(
+                        (suv - want).abs() <= tol * 1.000001,
+                        "{} ({i},{j}): SUV {suv} want {want}",
+                        path.display()
+                    );
+                } else {
+                    assert_eq!(v, phantom.hu_at(p) as f64, "{} ({i},{j})", path.display());
+                }
+            }
+        }
+    }
+    counts
+}
+
