@@ -21,6 +21,7 @@
 //! ```
 
 pub mod context;
+pub mod enhanced;
 pub mod error;
 pub mod grid;
 pub mod headers;
@@ -39,7 +40,10 @@ pub use model::{Lesion, Phantom, Tissue};
 pub use options::{PhantomOptions, Size};
 pub use truth::Truth;
 
-use context::{StudyContext, CT_IMAGE_STORAGE, PET_IMAGE_STORAGE};
+use context::{
+    StudyContext, CT_IMAGE_STORAGE, ENHANCED_CT_IMAGE_STORAGE, ENHANCED_PET_IMAGE_STORAGE,
+    PET_IMAGE_STORAGE,
+};
 use truth::SeriesFacts;
 
 /// Checks the options against their documented ranges.
@@ -83,9 +87,12 @@ pub fn write_study(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth, Phant
     let pet_dir = writer::prepare_dir(&out_dir.join("PET"))?;
 
     let (ct_out, pet_out, ct_class, pet_class) = if opts.enhanced {
-        return Err(PhantomError::InvalidOption(
-            "enhanced multi-frame output is not implemented yet".into(),
-        ));
+        (
+            enhanced::write_enhanced_ct(&ctx, &phantom, &ct_grid, &ct_dir)?,
+            enhanced::write_enhanced_pet(&ctx, &phantom, &pet_grid, &pet_dir)?,
+            ENHANCED_CT_IMAGE_STORAGE,
+            ENHANCED_PET_IMAGE_STORAGE,
+        )
     } else {
         (
             writer::write_ct_series(&ctx, &phantom, &ct_grid, &ct_dir)?,

@@ -18,7 +18,13 @@ fn check_recount(dir: &std::path::Path, t: &uptake_phantom::Truth) {
 
 #[test]
 fn oblique_grids_are_rotated_and_truth_is_exact() {
-    let (dir, t) = study("oblique", &PhantomOptions { oblique_deg: Some(20.0), ..Default::default() });
+    let (dir, t) = study(
+        "oblique",
+        &PhantomOptions {
+            oblique_deg: Some(20.0),
+            ..Default::default()
+        },
+    );
     check_recount(&dir, &t);
     for series in [&t.ct, &t.pet] {
         let o = series.orientation;
@@ -46,7 +52,13 @@ fn oblique_grids_are_rotated_and_truth_is_exact() {
 
 #[test]
 fn gantry_tilt_shears_the_ct_only() {
-    let (dir, t) = study("tilt", &PhantomOptions { ct_gantry_tilt_deg: Some(15.0), ..Default::default() });
+    let (dir, t) = study(
+        "tilt",
+        &PhantomOptions {
+            ct_gantry_tilt_deg: Some(15.0),
+            ..Default::default()
+        },
+    );
     check_recount(&dir, &t);
     assert_eq!(t.ct.gantry_tilt_deg, Some(15.0));
     let (_, base) = default_study();
@@ -61,7 +73,10 @@ fn gantry_tilt_shears_the_ct_only() {
     // Positions step purely along z, which is not the plane normal: a sheared volume.
     for w in ct.windows(2) {
         let d = [0, 1, 2].map(|a| w[1].1.position[a] - w[0].1.position[a]);
-        assert!(d[0].abs() < 1e-9 && d[1].abs() < 1e-9 && (d[2] - 3.0).abs() < 1e-9, "{d:?}");
+        assert!(
+            d[0].abs() < 1e-9 && d[1].abs() < 1e-9 && (d[2] - 3.0).abs() < 1e-9,
+            "{d:?}"
+        );
     }
     let f = open(&ct[0].0);
     assert_eq!(f1(&f, tags::GANTRY_DETECTOR_TILT), 15.0);
@@ -73,10 +88,19 @@ fn gantry_tilt_shears_the_ct_only() {
 #[test]
 fn invalid_angles_are_refused() {
     for o in [
-        PhantomOptions { oblique_deg: Some(80.0), ..Default::default() },
-        PhantomOptions { ct_gantry_tilt_deg: Some(f64::NAN), ..Default::default() },
+        PhantomOptions {
+            oblique_deg: Some(80.0),
+            ..Default::default()
+        },
+        PhantomOptions {
+            ct_gantry_tilt_deg: Some(f64::NAN),
+            ..Default::default()
+        },
     ] {
         let e = uptake_phantom::write_study(&out_dir("bad-angle"), &o).unwrap_err();
-        assert!(matches!(e, uptake_phantom::PhantomError::InvalidOption(_)), "{e}");
+        assert!(
+            matches!(e, uptake_phantom::PhantomError::InvalidOption(_)),
+            "{e}"
+        );
     }
 }

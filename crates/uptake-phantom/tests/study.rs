@@ -8,7 +8,6 @@ use dicom_dictionary_std::tags;
 use uptake_phantom::ident::is_valid_nhs_number;
 use uptake_phantom::{Phantom, PhantomOptions, Tissue, Truth};
 
-
 #[test]
 fn truth_voxel_counts_and_values_match_a_recount_from_the_files() {
     let (dir, truth) = default_study();
@@ -245,8 +244,8 @@ fn instance_numbers_follow_position_by_default() {
         assert_eq!(sl.instance, k as i64 + 1);
         let want = [0, 1, 2]
             .map(|a| truth.ct.first_position_lps[a] + k as f64 * truth.ct.slice_step_lps[a]);
-        for a in 0..3 {
-            assert!((sl.position[a] - want[a]).abs() < 1e-9);
+        for (got, want) in sl.position.iter().zip(want) {
+            assert!((got - want).abs() < 1e-9);
         }
     }
 }

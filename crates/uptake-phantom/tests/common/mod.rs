@@ -186,4 +186,3 @@ pub fn recount(dir: &std::path::Path, pet: bool, truth: &Truth) -> Vec<u64> {
     }
     counts
 }
-
