@@ -242,6 +242,17 @@ impl DicomInstance {
                 )
                 .map_err(|p| self.error(p))
             }
+            PixelCodec::JpegExtended => {
+                let stream = self.frame_codestream(frame)?;
+                let mut decoder = oxiarc_jpeg::Decoder::new(stream.as_ref());
+                let samples = decoder
+                    .decode_u16()
+                    .map_err(|e| self.error(Problem::Decode { frame: f32_frame, detail: format!("JPEG extended: {e}") }))?;
+                let mut fmt16 = *fmt;
+                fmt16.bits_allocated = 16;
+                pixels::convert_frame(RawSamples::Words(&samples), &fmt16, rescale, f32_frame, out)
+                    .map_err(|p| self.error(p))
+            }
             PixelCodec::Registry => {
                 let ts = TransferSyntaxRegistry.get(&self.header.transfer_syntax);
                 let decoder = match ts.map(|t| t.codec()) {

@@ -7,6 +7,9 @@ pub enum PixelCodec {
     Native,
     /// JPEG-LS (4.80 / 4.81), decoded by the pure-Rust `uptake-jpegls`.
     JpegLs,
+    /// JPEG Extended (4.51, 12-bit DCT), decoded by the pure-Rust `oxiarc-jpeg` (the registry's
+    /// `jpeg-decoder` handles 8-bit DCT only).
+    JpegExtended,
     /// Encapsulated syntaxes decoded by the dicom-rs transfer-syntax registry
     /// (RLE, JPEG baseline/extended/lossless, JPEG 2000).
     Registry,
@@ -43,7 +46,7 @@ pub const SUPPORTED: &[(&str, &str, PixelCodec)] = &[
     (
         "1.2.840.10008.1.2.4.51",
         "JPEG Extended (Process 2 & 4)",
-        PixelCodec::Registry,
+        PixelCodec::JpegExtended,
     ),
     (
         "1.2.840.10008.1.2.4.57",
