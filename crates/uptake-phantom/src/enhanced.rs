@@ -19,7 +19,7 @@ use crate::headers::{self, put, put_seq, Series};
 use crate::model::Phantom;
 use crate::pixels;
 use crate::text::ds;
-use crate::writer::{bed_timing, write_part10, SeriesOutcome};
+use crate::writer::{bed_timing, write_part10, write_part10_bytes, SeriesOutcome};
 
 fn item(f: impl FnOnce(&mut InMemDicomObject)) -> InMemDicomObject {
     let mut o = InMemDicomObject::new_empty();
@@ -196,11 +196,6 @@ pub fn write_enhanced_ct(
         .collect();
     let nl = phantom.lesions.len();
     let frame_len = grid.rows * grid.columns * 2;
-    let (pixels, counts) = fill_frames(&ks, frame_len, |k, out| {
-        let mut c = vec![0u64; nl];
-        out.copy_from_slice(&pixels::ct_slice(phantom, grid, k, &mut c));
-        c
-    })?;
     let sop = ctx.uids.uid("ct/enhanced");
     let mut o = headers::common(ctx, Series::Ct, ENHANCED_CT_IMAGE_STORAGE, &sop);
     headers::ct_image(ctx, &mut o, true);
@@ -269,14 +264,26 @@ pub fn write_enhanced_ct(
         .collect();
     put_seq(&mut o, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE, frames);
     headers::image_pixel(&mut o, grid.rows, grid.columns, false);
-    headers::pixel_data(&mut o, pixels);
-    write_part10(o, ctx.transfer_syntax, &dir.join("CT_ENHANCED.dcm"))?;
+    // Frames are generated batch by batch while the file is written.
     let mut total = vec![0u64; nl];
-    for c in counts {
-        for (t, x) in total.iter_mut().zip(c) {
-            *t += x;
+    let path = dir.join("CT_ENHANCED.dcm");
+    write_part10(o, ctx.transfer_syntax, &path, ks.len() * frame_len, |w| {
+        for batch in ks.chunks(32) {
+            let (bytes, counts) = fill_frames(batch, frame_len, |k, out| {
+                let mut c = vec![0u64; nl];
+                out.copy_from_slice(&pixels::ct_slice(phantom, grid, k, &mut c));
+                c
+            })?;
+            w.write_all(&bytes)
+                .map_err(|e| PhantomError::io(&path, e))?;
+            for c in counts {
+                for (t, x) in total.iter_mut().zip(c) {
+                    *t += x;
+                }
+            }
         }
-    }
+        Ok(())
+    })?;
     Ok(SeriesOutcome {
         lesion_counts: total,
         slopes: vec![1.0; grid.slices],
@@ -384,8 +391,9 @@ pub fn write_enhanced_pet(
         .collect();
     put_seq(&mut o, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE, frames);
     headers::image_pixel(&mut o, grid.rows, grid.columns, true);
-    headers::pixel_data(&mut o, pixels);
-    write_part10(o, ctx.transfer_syntax, &dir.join("PET_ENHANCED.dcm"))?;
+    // Per-frame slopes precede the pixel data, so PET frames are generated first.
+    let path = dir.join("PET_ENHANCED.dcm");
+    write_part10_bytes(o, ctx.transfer_syntax, &path, &pixels)?;
     let mut total = vec![0u64; nl];
     let mut slopes = Vec::with_capacity(results.len());
     for (c, _, s) in results {

@@ -373,8 +373,3 @@ pub fn plane(o: &mut InMemDicomObject, grid: &crate::grid::Grid, k: usize, insta
     put(o, tags::SLICE_THICKNESS, VR::DS, ds(grid.slice_thickness));
     put(o, tags::SLICE_LOCATION, VR::DS, grid.slice_location(k));
 }
-
-/// Pixel data element (OW, little-endian 16-bit samples).
-pub fn pixel_data(o: &mut InMemDicomObject, bytes: Vec<u8>) {
-    put(o, tags::PIXEL_DATA, VR::OW, bytes);
-}

@@ -1,6 +1,8 @@
 //! Writing the study: one file per slice (or one multi-frame file per series), slices
 //! generated in parallel, each file written as soon as its slice is ready.
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -25,11 +27,19 @@ pub fn implementation_class_uid() -> String {
     UidSource::new("uptake-phantom implementation".into()).uid("class")
 }
 
-/// Writes one object as a DICOM Part 10 file.
+/// Writes one object as a DICOM Part 10 file, followed by its Pixel Data element
+/// (7FE0,0010), OW, of `pixel_len` bytes streamed by `pixels`.
+///
+/// The object must not contain Pixel Data itself, and no element after it (true here:
+/// the private group 7053 sorts before 7FE0). Streaming the pixel data keeps a single
+/// copy of a multi-frame volume in memory (dicom-object would clone the value while
+/// encoding) or none at all when frames are generated while writing.
 pub fn write_part10(
     obj: InMemDicomObject,
     transfer_syntax: &str,
     path: &Path,
+    pixel_len: usize,
+    pixels: impl FnOnce(&mut dyn Write) -> Result<(), PhantomError>,
 ) -> Result<(), PhantomError> {
     let file = obj
         .with_meta(
@@ -42,9 +52,36 @@ pub fn write_part10(
             path: path.to_path_buf(),
             source: Box::new(e),
         })?;
-    file.write_to_file(path).map_err(|e| PhantomError::Dicom {
+    let len = u32::try_from(pixel_len)
+        .ok()
+        .filter(|l| l % 2 == 0 && *l != u32::MAX)
+        .ok_or_else(|| PhantomError::InvalidOption(format!("pixel data of {pixel_len} bytes")))?;
+    let out = File::create(path).map_err(|e| PhantomError::io(path, e))?;
+    let mut out = BufWriter::with_capacity(1 << 20, out);
+    file.write_all(&mut out).map_err(|e| PhantomError::Dicom {
         path: path.to_path_buf(),
         source: Box::new(e),
+    })?;
+    let mut header = vec![0xE0, 0x7F, 0x10, 0x00];
+    if transfer_syntax != crate::context::IMPLICIT_VR_LE {
+        header.extend_from_slice(b"OW\0\0");
+    }
+    header.extend_from_slice(&len.to_le_bytes());
+    out.write_all(&header)
+        .map_err(|e| PhantomError::io(path, e))?;
+    pixels(&mut out)?;
+    out.flush().map_err(|e| PhantomError::io(path, e))
+}
+
+/// [`write_part10`] with the pixel data already in memory.
+pub fn write_part10_bytes(
+    obj: InMemDicomObject,
+    transfer_syntax: &str,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(), PhantomError> {
+    write_part10(obj, transfer_syntax, path, bytes.len(), |w| {
+        w.write_all(bytes).map_err(|e| PhantomError::io(path, e))
     })
 }
 
@@ -180,9 +217,8 @@ pub fn write_ct_series(
         headers::ct_image(ctx, &mut o, false);
         headers::plane(&mut o, grid, k, instances[k]);
         headers::image_pixel(&mut o, grid.rows, grid.columns, false);
-        headers::pixel_data(&mut o, bytes);
         let path = dir.join(format!("CT_{:04}.dcm", files[k]));
-        write_part10(o, ctx.transfer_syntax, &path)?;
+        write_part10_bytes(o, ctx.transfer_syntax, &path, &bytes)?;
         Ok(counts)
     })?;
     let files_written = done.len();
@@ -247,9 +283,8 @@ pub fn write_pet_series(
             dicom_core::VR::DS,
             slice.slope_ds.as_str(),
         );
-        headers::pixel_data(&mut o, slice.bytes);
         let path = dir.join(format!("PET_{:04}.dcm", files[k]));
-        write_part10(o, ctx.transfer_syntax, &path)?;
+        write_part10_bytes(o, ctx.transfer_syntax, &path, &slice.bytes)?;
         Ok((counts, slice.slope))
     })?;
     let files_written = done.len();
