@@ -94,18 +94,21 @@ pub fn suv_inputs(headers: &[&InstanceHeader], slots: &[Option<FrameRef>]) -> Se
         "RadionuclideHalfLife",
         pets.iter().map(|p| p.radiopharmaceutical.half_life_s)
     );
-    let nuclide = merge!(
-        "RadionuclideCodeSequence",
-        rp(|r| r.radionuclide.clone())
-    );
+    let nuclide = merge!("RadionuclideCodeSequence", rp(|r| r.radionuclide.clone()));
     let name = merge!("Radiopharmaceutical", rp(|r| r.name.clone()));
     let weight = merge!(
         "PatientWeight",
         instances.iter().map(|h| h.patient.weight_kg)
     );
     let size = merge!("PatientSize", instances.iter().map(|h| h.patient.size_m));
-    let sex = merge!("PatientSex", instances.iter().map(|h| h.patient.sex.clone()));
-    let age = merge!("PatientAge", instances.iter().map(|h| h.patient.age.clone()));
+    let sex = merge!(
+        "PatientSex",
+        instances.iter().map(|h| h.patient.sex.clone())
+    );
+    let age = merge!(
+        "PatientAge",
+        instances.iter().map(|h| h.patient.age.clone())
+    );
     let birth = merge!(
         "PatientBirthDate",
         instances.iter().map(|h| h.patient.birth_date.clone())

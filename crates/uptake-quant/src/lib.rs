@@ -6,7 +6,7 @@
 //!
 //! Entry points: [`quantify_study`] (seed → [`QuantifyReport`]), [`suv_at_point`],
 //! [`study_suv_factor`]; below them [`SuvVolume`], [`lesion::quantify_lesion`],
-//! [`stats`], [`peak`], [`reference`].
+//! [`stats`], [`peak`], [`mod@reference`].
 //!
 //! **Architecture invariant:** `uptake-quant` knows nothing about GPUs, HTTP or JavaScript.
 //! It reads typed headers and volumes from `uptake-dicom` (never DICOM bytes) and returns
@@ -30,8 +30,8 @@ pub mod suv_volume;
 pub use error::QuantError;
 pub use lesion::{quantify_lesion, LesionStats};
 pub use quantify::{
-    quantify_study, quantify_volume, study_suv_factor, suv_at_point, FactorSummary,
-    PointSuvReport, QuantifyReport, QuantifyRequest,
+    quantify_study, quantify_volume, study_suv_factor, suv_at_point, FactorSummary, PointSuvReport,
+    QuantifyReport, QuantifyRequest,
 };
 pub use segment::{Bound, SegmentOptions, Threshold};
 pub use suv_volume::{PointSuv, SuvVolume};

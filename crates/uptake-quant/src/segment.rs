@@ -85,7 +85,9 @@ impl Bound {
         if ok {
             Ok(())
         } else {
-            Err(QuantError::InvalidRequest(format!("invalid bound {self:?}")))
+            Err(QuantError::InvalidRequest(format!(
+                "invalid bound {self:?}"
+            )))
         }
     }
 }

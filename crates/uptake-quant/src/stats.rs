@@ -154,5 +154,6 @@ pub fn box_stats(vol: &SuvVolume, min: Vec3, max: Vec3) -> Result<RegionStats, Q
             }
         }
     }
-    acc.finish(vol).ok_or(QuantError::EmptyRegion { what: "box" })
+    acc.finish(vol)
+        .ok_or(QuantError::EmptyRegion { what: "box" })
 }

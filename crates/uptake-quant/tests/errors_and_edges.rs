@@ -144,8 +144,12 @@ fn errors_refusals_bounds_and_missing_slices() {
     assert!(rel(s.mean, lesion.suv) < 1e-3 && rel(s.max, lesion.suv) < 1e-3);
     assert!(s.sd < 1e-3 * lesion.suv);
     assert!(rel(s.volume_ml, lesion.mtv_ml_41) < 1e-9);
-    let b = box_stats(&vol, [c[0] - 3.0, c[1] - 3.0, c[2] - 3.0], [c[0] + 3.0, c[1] + 3.0, c[2] + 3.0])
-        .expect("box VOI");
+    let b = box_stats(
+        &vol,
+        [c[0] - 3.0, c[1] - 3.0, c[2] - 3.0],
+        [c[0] + 3.0, c[1] + 3.0, c[2] + 3.0],
+    )
+    .expect("box VOI");
     assert!(b.voxels >= 1 && rel(b.mean, lesion.suv) < 1e-3);
     assert!(matches!(
         sphere_stats(&vol, [0.0, 0.0, 5000.0], 10.0),
@@ -153,11 +157,15 @@ fn errors_refusals_bounds_and_missing_slices() {
     ));
 
     // Point probe: the liver reference centre reads the liver SUV, nearest and trilinear.
-    let p = suv_at_point(&g.study, g.truth.liver_reference.centre_lps, SuvType::Bw)
-        .expect("point");
+    let p = suv_at_point(&g.study, g.truth.liver_reference.centre_lps, SuvType::Bw).expect("point");
     assert!(rel(p.value.nearest, g.truth.liver_suv) < 1e-3);
     assert!(rel(p.value.trilinear.expect("trilinear"), g.truth.liver_suv) < 1e-3);
-    assert!(rel(p.suv_factor.value.expect("series factor"), g.truth.suv.suvbw_factor) < 1e-6);
+    assert!(
+        rel(
+            p.suv_factor.value.expect("series factor"),
+            g.truth.suv.suvbw_factor
+        ) < 1e-6
+    );
     assert!(matches!(
         vol.point([0.0, 0.0, 5000.0]),
         Err(QuantError::OutsideVolume { .. })
@@ -172,9 +180,16 @@ fn errors_refusals_bounds_and_missing_slices() {
     instances.remove(drop);
     let holed = LoadedStudy::from_instances(instances);
     let hvol = suv_volume(&holed);
-    assert_eq!(hvol.geometry.dims, vol.geometry.dims, "the gap keeps its slot");
+    assert_eq!(
+        hvol.geometry.dims, vol.geometry.dims,
+        "the gap keeps its slot"
+    );
     assert!(!hvol.present[top_k]);
-    assert!(hvol.values.index_axis(ndarray::Axis(0), top_k).iter().all(|v| v.is_nan()));
+    assert!(hvol
+        .values
+        .index_axis(ndarray::Axis(0), top_k)
+        .iter()
+        .all(|v| v.is_nan()));
     let q = quantify_lesion(&hvol, c, &opts).expect("lesion beside a gap");
     assert_eq!(q.voxels, full.voxels - cap);
     assert!(q.mask.iter().all(|v| v[2] != top_k));

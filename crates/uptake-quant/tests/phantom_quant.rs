@@ -118,7 +118,11 @@ fn check_lesions(vol: &SuvVolume, truth: &Truth) {
                 assert!(q.bbox_lps[0][a] >= l.centre_lps[a] - r - 1e-6, "{ctx}");
                 assert!(q.bbox_lps[1][a] <= l.centre_lps[a] + r + 1e-6, "{ctx}");
             }
-            assert!(rel(q.threshold.suv, cut) < 1e-3, "{ctx}: cut {}", q.threshold.suv);
+            assert!(
+                rel(q.threshold.suv, cut) < 1e-3,
+                "{ctx}: cut {}",
+                q.threshold.suv
+            );
         }
     }
     let hottest = truth
@@ -139,7 +143,11 @@ fn run(opts: PhantomOptions) {
     let vol = suv_volume(&g.study);
     if opts.oblique_deg.is_some() {
         // The PET grid really is oblique: i is not along x.
-        assert!(vol.geometry.axes[0][1].abs() > 0.1, "{:?}", vol.geometry.axes);
+        assert!(
+            vol.geometry.axes[0][1].abs() > 0.1,
+            "{:?}",
+            vol.geometry.axes
+        );
     }
     if opts.feet_first {
         assert!(vol.geometry.axes[2][2] < 0.0, "{:?}", vol.geometry.axes);
@@ -148,12 +156,20 @@ fn run(opts: PhantomOptions) {
     check_lesions(&vol, &g.truth);
     // The convenience API gives the same numbers and the CLI keys.
     let l = &g.truth.lesions[0];
-    let report = quantify_study(&g.study, &QuantifyRequest::at(seed(l.centre_lps)))
-        .expect("quantify_study");
+    let report =
+        quantify_study(&g.study, &QuantifyRequest::at(seed(l.centre_lps))).expect("quantify_study");
     assert_eq!(report.lesion.voxels as u64, l.pet_voxels);
     let json = serde_json::to_value(&report).expect("json");
     for key in [
-        "suv_type", "suvmax", "suvmax_at", "suvmean", "suvpeak", "sd", "voxels", "mtv_ml", "tlg",
+        "suv_type",
+        "suvmax",
+        "suvmax_at",
+        "suvmean",
+        "suvpeak",
+        "sd",
+        "voxels",
+        "mtv_ml",
+        "tlg",
         "suv_factor",
     ] {
         assert!(json.get(key).is_some(), "missing key {key}: {json}");

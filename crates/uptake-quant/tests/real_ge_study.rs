@@ -55,7 +55,9 @@ fn ge_whole_body_fdg() {
         .items()
         .expect("items")[0]
         .clone();
-    let dose: f64 = text(&rp, tags::RADIONUCLIDE_TOTAL_DOSE).parse().expect("dose");
+    let dose: f64 = text(&rp, tags::RADIONUCLIDE_TOTAL_DOSE)
+        .parse()
+        .expect("dose");
     let half_life: f64 = text(&rp, tags::RADIONUCLIDE_HALF_LIFE).parse().expect("T½");
     let start = text(&rp, tags::RADIOPHARMACEUTICAL_START_TIME);
     let dt = tm_seconds(&series_time) - tm_seconds(&start);
@@ -78,7 +80,9 @@ fn ge_whole_body_fdg() {
         assert_eq!(text(&o, tags::BITS_ALLOCATED), "16");
         let signed = text(&o, tags::PIXEL_REPRESENTATION) == "1";
         let slope: f64 = text(&o, tags::RESCALE_SLOPE).parse().expect("slope");
-        let intercept: f64 = text(&o, tags::RESCALE_INTERCEPT).parse().expect("intercept");
+        let intercept: f64 = text(&o, tags::RESCALE_INTERCEPT)
+            .parse()
+            .expect("intercept");
         let bytes = o
             .element(tags::PIXEL_DATA)
             .expect("pixel data")
@@ -95,8 +99,8 @@ fn ge_whole_body_fdg() {
     }
     let expected_max = raw_max * expected;
 
-    let vol = SuvVolume::from_study(&study, SuvType::Bw, &SuvOverrides::default())
-        .expect("SUV volume");
+    let vol =
+        SuvVolume::from_study(&study, SuvType::Bw, &SuvOverrides::default()).expect("SUV volume");
     let m = series_max(&vol).expect("series max");
     assert!(
         ((m.suvmax - expected_max) / expected_max).abs() < 1e-6,
@@ -108,5 +112,8 @@ fn ge_whole_body_fdg() {
         "implausible FDG SUVmax {}",
         m.suvmax
     );
-    eprintln!("GE sts001: SUVbw factor {got:.9e}, SUVmax {:.3} at {:?}", m.suvmax, m.at);
+    eprintln!(
+        "GE sts001: SUVbw factor {got:.9e}, SUVmax {:.3} at {:?}",
+        m.suvmax, m.at
+    );
 }

@@ -7,7 +7,9 @@ use uptake_dicom::Geometry;
 use uptake_quant::lesion::quantify_lesion;
 use uptake_quant::peak::{SphereKernel, SUVPEAK_RADIUS_MM};
 use uptake_quant::stats::box_stats;
-use uptake_quant::suv::{compute_suv_factor, SliceInputs, SuvFactor, SuvInputs, SuvOverrides, SuvType};
+use uptake_quant::suv::{
+    compute_suv_factor, SliceInputs, SuvFactor, SuvInputs, SuvOverrides, SuvType,
+};
 use uptake_quant::{SegmentOptions, SuvVolume, Threshold};
 
 fn factor() -> SuvFactor {
@@ -45,8 +47,8 @@ fn sheared() -> Geometry {
 
 fn volume(g: Geometry, f: impl Fn([f64; 3]) -> f32) -> SuvVolume {
     let [ni, nj, nk] = g.dims;
-    let proto = SuvVolume::from_parts("x".into(), g, Array3::zeros((nk, nj, ni)), factor())
-        .expect("proto");
+    let proto =
+        SuvVolume::from_parts("x".into(), g, Array3::zeros((nk, nj, ni)), factor()).expect("proto");
     let values = Array3::from_shape_fn((nk, nj, ni), |(k, j, i)| f(proto.voxel_centre([i, j, k])));
     SuvVolume::from_parts("x".into(), g, values, factor()).expect("volume")
 }
@@ -78,8 +80,12 @@ fn sheared_sphere_is_true_sphere() {
     assert_eq!(k.offsets.len(), brute);
     // Segmentation: exactly the voxels whose centre is in the sphere; MTV from the determinant.
     let expected = vol.values.iter().filter(|v| **v == 9.0).count();
-    let q = quantify_lesion(&vol, [c[0] + 3.0, c[1], c[2] - 2.0], &SegmentOptions::default())
-        .expect("lesion");
+    let q = quantify_lesion(
+        &vol,
+        [c[0] + 3.0, c[1], c[2] - 2.0],
+        &SegmentOptions::default(),
+    )
+    .expect("lesion");
     assert_eq!(q.voxels, expected);
     let det_ml = 2.0 * 2.5 * 3.0 * 20f64.to_radians().cos() / 1000.0;
     assert!((q.voxel_volume_ml - det_ml).abs() < 1e-12);
@@ -111,10 +117,14 @@ fn suvpeak_is_searched_over_the_lesion_not_only_at_the_max() {
             0.1
         }
     });
-    let q = quantify_lesion(&vol, c, &SegmentOptions {
-        threshold: Threshold::Absolute(2.5),
-        ..Default::default()
-    })
+    let q = quantify_lesion(
+        &vol,
+        c,
+        &SegmentOptions {
+            threshold: Threshold::Absolute(2.5),
+            ..Default::default()
+        },
+    )
     .expect("lesion");
     assert_eq!(q.suvmax, 9.0);
     assert_eq!(q.suvmax_at, hot);
