@@ -34,6 +34,9 @@ pub enum Problem {
     /// Neither a 128-byte preamble followed by `DICM` nor a bare `DICM` prefix.
     #[error("not a DICOM Part 10 file: no 'DICM' marker after the 128-byte preamble")]
     NoDicmMarker,
+    /// The element structure is inconsistent (lengths, items, nesting).
+    #[error("malformed data set: {0}")]
+    Malformed(String),
     /// The DICOM parser rejected the data set.
     #[error("cannot parse DICOM data set: {0}")]
     Parse(String),

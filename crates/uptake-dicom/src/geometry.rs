@@ -98,7 +98,9 @@ impl Geometry {
         let idx = self.patient_to_index(p)?;
         let mut out = [0usize; 3];
         for a in 0..3 {
-            let r = idx[a].round();
+            // Ties (a point exactly between two voxel centres) go to the higher index, also
+            // when float error puts the index a hair below .5.
+            let r = (idx[a] + 0.5 + 1e-9).floor();
             if !(r >= 0.0 && r < self.dims[a] as f64) {
                 return None;
             }
@@ -137,7 +139,7 @@ impl Geometry {
     /// The closest anatomical label string of each axis, e.g. `["L", "P", "H"]` for an axial
     /// head-first stack (the direction of increasing index).
     pub fn axis_labels(&self) -> [String; 3] {
-        self.axes.map(|a| direction_label(a))
+        self.axes.map(direction_label)
     }
 }
 

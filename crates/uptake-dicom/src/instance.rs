@@ -3,6 +3,7 @@
 use crate::error::{InstanceError, Problem};
 use crate::header::InstanceHeader;
 use crate::pixels::{self, RawSamples, Rescale, Voxel};
+use crate::prescan;
 use crate::transfer_syntax::{self, PixelCodec};
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_dictionary_std::tags;
@@ -70,6 +71,23 @@ impl DicomInstance {
     pub fn from_bytes(source_name: &str, bytes: &[u8]) -> Result<Self, InstanceError> {
         let err = |p| InstanceError::new(source_name, p);
         let start = meta_start(bytes).map_err(err)?;
+        // Read the file meta group first so an unknown transfer syntax is reported as such,
+        // not as a parse failure of the data set.
+        let after_magic = &bytes[start + 4..];
+        let meta_len = prescan::check_meta(after_magic).map_err(err)?;
+        let meta = dicom_object::meta::FileMetaTable::from_reader(&bytes[start..])
+            .map_err(|e| err(parse_problem(&e)))?;
+        let ts = meta.transfer_syntax().trim_end_matches('\0').to_string();
+        if transfer_syntax::codec(&ts).is_none() {
+            return Err(err(Problem::UnsupportedTransferSyntax {
+                name: transfer_syntax::name(&ts).to_string(),
+                uid: ts,
+            }));
+        }
+        // Refuse impossible element lengths before dicom-rs allocates them.
+        if let Some(enc) = prescan::Encoding::of(&ts) {
+            prescan::check_dataset(&after_magic[meta_len..], enc).map_err(err)?;
+        }
         let object = OpenFileOptions::new()
             .read_preamble(ReadPreamble::Never)
             .from_reader(&bytes[start..])
@@ -245,9 +263,12 @@ impl DicomInstance {
             PixelCodec::JpegExtended => {
                 let stream = self.frame_codestream(frame)?;
                 let mut decoder = oxiarc_jpeg::Decoder::new(stream.as_ref());
-                let samples = decoder
-                    .decode_u16()
-                    .map_err(|e| self.error(Problem::Decode { frame: f32_frame, detail: format!("JPEG extended: {e}") }))?;
+                let samples = decoder.decode_u16().map_err(|e| {
+                    self.error(Problem::Decode {
+                        frame: f32_frame,
+                        detail: format!("JPEG extended: {e}"),
+                    })
+                })?;
                 let mut fmt16 = *fmt;
                 fmt16.bits_allocated = 16;
                 pixels::convert_frame(RawSamples::Words(&samples), &fmt16, rescale, f32_frame, out)

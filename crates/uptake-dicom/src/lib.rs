@@ -22,6 +22,7 @@ pub mod load;
 pub mod patient;
 pub mod pet;
 pub mod pixels;
+mod prescan;
 pub mod stack;
 pub mod transfer_syntax;
 pub mod volume;

@@ -13,8 +13,12 @@ use uptake_phantom::PhantomOptions;
 fn decode(path: &Path) -> (Vec<f64>, String) {
     let inst = DicomInstance::open(path).unwrap_or_else(|e| panic!("{e}"));
     let mut out = vec![0f32; inst.header.pixel.samples_per_frame()];
-    inst.decode_frame_into(0, &mut out).unwrap_or_else(|e| panic!("{e}"));
-    (out.into_iter().map(f64::from).collect(), inst.header.transfer_syntax)
+    inst.decode_frame_into(0, &mut out)
+        .unwrap_or_else(|e| panic!("{e}"));
+    (
+        out.into_iter().map(f64::from).collect(),
+        inst.header.transfer_syntax,
+    )
 }
 
 fn script() -> PathBuf {
@@ -42,7 +46,13 @@ fn transcode(tool: &Tool, src: &Path, dst: &Path) {
         }
         Tool::Python(mode) => {
             common::require_tool("python3");
-            common::run(Command::new("python3").arg(script()).arg(mode).arg(src).arg(dst));
+            common::run(
+                Command::new("python3")
+                    .arg(script())
+                    .arg(mode)
+                    .arg(src)
+                    .arg(dst),
+            );
         }
     }
 }
@@ -58,26 +68,116 @@ fn every_transfer_syntax_decodes_to_the_original_values() {
     transcode(&Tool::Python("to-8bit"), &ct, &ct8);
 
     let cases = [
-        Case { tool: Tool::Dcmtk("dcmconv", &["+ti"]), source: "ct", uid: "1.2.840.10008.1.2", max_error: 0.0 },
-        Case { tool: Tool::Dcmtk("dcmconv", &["+ti"]), source: "pet", uid: "1.2.840.10008.1.2", max_error: 0.0 },
-        Case { tool: Tool::Dcmtk("dcmconv", &["+tb"]), source: "ct", uid: "1.2.840.10008.1.2.2", max_error: 0.0 },
-        Case { tool: Tool::Dcmtk("dcmconv", &["+tb"]), source: "pet", uid: "1.2.840.10008.1.2.2", max_error: 0.0 },
-        Case { tool: Tool::Dcmtk("dcmconv", &["+td"]), source: "pet", uid: "1.2.840.10008.1.2.1.99", max_error: 0.0 },
-        Case { tool: Tool::Dcmtk("dcmcrle", &[]), source: "ct", uid: "1.2.840.10008.1.2.5", max_error: 0.0 },
-        Case { tool: Tool::Dcmtk("dcmcrle", &[]), source: "pet", uid: "1.2.840.10008.1.2.5", max_error: 0.0 },
-        Case { tool: Tool::Dcmtk("dcmcjpeg", &["+e1"]), source: "ct", uid: "1.2.840.10008.1.2.4.70", max_error: 0.0 },
-        Case { tool: Tool::Dcmtk("dcmcjpeg", &["+e1"]), source: "pet", uid: "1.2.840.10008.1.2.4.70", max_error: 0.0 },
-        Case { tool: Tool::Dcmtk("dcmcjpeg", &["+el", "+sv", "6"]), source: "pet", uid: "1.2.840.10008.1.2.4.57", max_error: 0.0 },
-        Case { tool: Tool::Dcmtk("dcmcjpls", &[]), source: "ct", uid: "1.2.840.10008.1.2.4.80", max_error: 0.0 },
-        Case { tool: Tool::Dcmtk("dcmcjpls", &[]), source: "pet", uid: "1.2.840.10008.1.2.4.80", max_error: 0.0 },
+        Case {
+            tool: Tool::Dcmtk("dcmconv", &["+ti"]),
+            source: "ct",
+            uid: "1.2.840.10008.1.2",
+            max_error: 0.0,
+        },
+        Case {
+            tool: Tool::Dcmtk("dcmconv", &["+ti"]),
+            source: "pet",
+            uid: "1.2.840.10008.1.2",
+            max_error: 0.0,
+        },
+        Case {
+            tool: Tool::Dcmtk("dcmconv", &["+tb"]),
+            source: "ct",
+            uid: "1.2.840.10008.1.2.2",
+            max_error: 0.0,
+        },
+        Case {
+            tool: Tool::Dcmtk("dcmconv", &["+tb"]),
+            source: "pet",
+            uid: "1.2.840.10008.1.2.2",
+            max_error: 0.0,
+        },
+        Case {
+            tool: Tool::Dcmtk("dcmconv", &["+td"]),
+            source: "pet",
+            uid: "1.2.840.10008.1.2.1.99",
+            max_error: 0.0,
+        },
+        Case {
+            tool: Tool::Dcmtk("dcmcrle", &[]),
+            source: "ct",
+            uid: "1.2.840.10008.1.2.5",
+            max_error: 0.0,
+        },
+        Case {
+            tool: Tool::Dcmtk("dcmcrle", &[]),
+            source: "pet",
+            uid: "1.2.840.10008.1.2.5",
+            max_error: 0.0,
+        },
+        Case {
+            tool: Tool::Dcmtk("dcmcjpeg", &["+e1"]),
+            source: "ct",
+            uid: "1.2.840.10008.1.2.4.70",
+            max_error: 0.0,
+        },
+        Case {
+            tool: Tool::Dcmtk("dcmcjpeg", &["+e1"]),
+            source: "pet",
+            uid: "1.2.840.10008.1.2.4.70",
+            max_error: 0.0,
+        },
+        Case {
+            tool: Tool::Dcmtk("dcmcjpeg", &["+el", "+sv", "6"]),
+            source: "pet",
+            uid: "1.2.840.10008.1.2.4.57",
+            max_error: 0.0,
+        },
+        Case {
+            tool: Tool::Dcmtk("dcmcjpls", &[]),
+            source: "ct",
+            uid: "1.2.840.10008.1.2.4.80",
+            max_error: 0.0,
+        },
+        Case {
+            tool: Tool::Dcmtk("dcmcjpls", &[]),
+            source: "pet",
+            uid: "1.2.840.10008.1.2.4.80",
+            max_error: 0.0,
+        },
         // dcmcjpls near-lossless uses NEAR = 2 stored units; CT slope is 1 HU.
-        Case { tool: Tool::Dcmtk("dcmcjpls", &["+en"]), source: "ct", uid: "1.2.840.10008.1.2.4.81", max_error: 2.0 },
-        Case { tool: Tool::Python("j2k-lossless"), source: "ct", uid: "1.2.840.10008.1.2.4.90", max_error: 0.0 },
-        Case { tool: Tool::Python("j2k-lossless"), source: "pet", uid: "1.2.840.10008.1.2.4.90", max_error: 0.0 },
+        Case {
+            tool: Tool::Dcmtk("dcmcjpls", &["+en"]),
+            source: "ct",
+            uid: "1.2.840.10008.1.2.4.81",
+            max_error: 2.0,
+        },
+        Case {
+            tool: Tool::Python("j2k-lossless"),
+            source: "ct",
+            uid: "1.2.840.10008.1.2.4.90",
+            max_error: 0.0,
+        },
+        Case {
+            tool: Tool::Python("j2k-lossless"),
+            source: "pet",
+            uid: "1.2.840.10008.1.2.4.90",
+            max_error: 0.0,
+        },
         // Lossy: bounded, and checked below to be a real (non-trivial) decode.
-        Case { tool: Tool::Python("j2k-lossy"), source: "ct", uid: "1.2.840.10008.1.2.4.91", max_error: 150.0 },
-        Case { tool: Tool::Dcmtk("dcmcjpeg", &["+ee"]), source: "ct", uid: "1.2.840.10008.1.2.4.51", max_error: 150.0 },
-        Case { tool: Tool::Dcmtk("dcmcjpeg", &["+eb"]), source: "ct8", uid: "1.2.840.10008.1.2.4.50", max_error: 8.0 * 24.0 },
+        Case {
+            tool: Tool::Python("j2k-lossy"),
+            source: "ct",
+            uid: "1.2.840.10008.1.2.4.91",
+            max_error: 150.0,
+        },
+        Case {
+            tool: Tool::Dcmtk("dcmcjpeg", &["+ee"]),
+            source: "ct",
+            uid: "1.2.840.10008.1.2.4.51",
+            max_error: 150.0,
+        },
+        Case {
+            tool: Tool::Dcmtk("dcmcjpeg", &["+eb"]),
+            source: "ct8",
+            uid: "1.2.840.10008.1.2.4.50",
+            max_error: 8.0 * 24.0,
+        },
     ];
     let mut failures = Vec::new();
     for (n, case) in cases.iter().enumerate() {
@@ -95,17 +195,40 @@ fn every_transfer_syntax_decodes_to_the_original_values() {
             continue;
         };
         if uid != case.uid {
-            failures.push(format!("case {n}: transcoded to {uid}, expected {}", case.uid));
+            failures.push(format!(
+                "case {n}: transcoded to {uid}, expected {}",
+                case.uid
+            ));
             continue;
         }
-        let max_err = decoded.iter().zip(&original).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-        let rms = (decoded.iter().zip(&original).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / original.len() as f64).sqrt();
-        let tolerance = if case.source == "pet" { 1e-6 * original.iter().fold(0.0f64, |m, v| m.max(v.abs())) } else { 0.0 };
+        let max_err = decoded
+            .iter()
+            .zip(&original)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        let rms = (decoded
+            .iter()
+            .zip(&original)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            / original.len() as f64)
+            .sqrt();
+        let tolerance = if case.source == "pet" {
+            1e-6 * original.iter().fold(0.0f64, |m, v| m.max(v.abs()))
+        } else {
+            0.0
+        };
         if max_err > case.max_error + tolerance {
-            failures.push(format!("case {n} ({}, {}): max error {max_err} > {}", case.uid, case.source, case.max_error));
+            failures.push(format!(
+                "case {n} ({}, {}): max error {max_err} > {}",
+                case.uid, case.source, case.max_error
+            ));
         }
         if case.max_error > 0.0 && rms > case.max_error / 2.0 {
-            failures.push(format!("case {n} ({}): rms error {rms} too large", case.uid));
+            failures.push(format!(
+                "case {n} ({}): rms error {rms} too large",
+                case.uid
+            ));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
