@@ -16,6 +16,12 @@ pub enum CliError {
     /// A series could not be assembled.
     #[error(transparent)]
     Assemble(#[from] uptake_dicom::AssembleError),
+    /// Quantification failed or SUV was refused (the reason is the clinician-readable text).
+    #[error(transparent)]
+    Quant(#[from] uptake_quant::QuantError),
+    /// The command line was inconsistent.
+    #[error("{0}")]
+    Usage(String),
     /// The phantom generator failed.
     #[error("phantom: {0}")]
     Phantom(String),

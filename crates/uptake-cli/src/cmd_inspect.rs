@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use uptake_dicom::geometry::direction_label;
 use uptake_dicom::{LoadedStudy, PatientInfo, PetHeader, SliceProblem, StackPlan};
+use uptake_quant::dicom_inputs::{plan_suv_inputs, series_suv_factor};
+use uptake_quant::suv::{SuvOverrides, SuvType};
+use uptake_quant::FactorSummary;
 
 /// `uptake.inspect/1`: the whole report.
 #[derive(Serialize)]
@@ -85,6 +88,10 @@ struct PetReport {
     patient_sex: Option<String>,
     first_acquisition: Option<String>,
     rescale_slopes_differ: bool,
+    /// The SUVbw factor with its provenance, when SUV can be computed.
+    suv_factor: Option<FactorSummary>,
+    /// Why SUV cannot be computed for this series (then values are shown in their units).
+    suv_refused: Option<String>,
 }
 
 fn series_report(study: &LoadedStudy, plan: &StackPlan) -> SeriesReport {
@@ -110,6 +117,7 @@ fn series_report(study: &LoadedStudy, plan: &StackPlan) -> SeriesReport {
     syntaxes.sort();
     syntaxes.dedup();
     let first = headers.first();
+    let suv = series_suv_factor(&plan_suv_inputs(study, plan), SuvType::Bw, &SuvOverrides::default());
     let pet = first.and_then(|h| h.pet.clone()).map(|header| {
         let slopes: Vec<f64> = frames
             .iter()
@@ -148,6 +156,8 @@ fn series_report(study: &LoadedStudy, plan: &StackPlan) -> SeriesReport {
             patient_sex: first.and_then(|h| h.patient.sex.clone()),
             first_acquisition,
             rescale_slopes_differ: slopes.windows(2).any(|w| w[0] != w[1]),
+            suv_factor: suv.as_ref().ok().map(FactorSummary::from),
+            suv_refused: suv.as_ref().err().map(|e| e.to_string()),
         }
     });
     let g = &plan.geometry;
@@ -356,6 +366,23 @@ fn render_text(r: &Report) -> String {
                         opt(&pet.header.philips_suv_scale_factor),
                         opt(&pet.header.philips_activity_concentration_factor)
                     );
+                }
+                match (&pet.suv_factor, &pet.suv_refused) {
+                    (Some(f), _) => outln!(
+                        out,
+                        "    SUVbw factor {} ({} → {}), decay time {} s{}",
+                        f.value.map(|v| format!("{v:.6e}")).unwrap_or_else(|| "per slice".into()),
+                        f.pixel_units,
+                        f.result_units,
+                        fmt_num(f.provenance.decay_time_s),
+                        if f.provenance.warnings.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; warnings: {}", f.provenance.warnings.iter().map(|w| w.message.as_str()).collect::<Vec<_>>().join("; "))
+                        }
+                    ),
+                    (None, Some(reason)) => outln!(out, "    SUV REFUSED: {reason}"),
+                    (None, None) => {}
                 }
                 if pet.rescale_slopes_differ {
                     outln!(out, "    per-slice rescale slopes differ (honoured)");

@@ -5,7 +5,10 @@ use crate::output::{self, outln};
 use crate::source;
 use serde::Serialize;
 use std::path::PathBuf;
+use crate::suv_args::SuvArgs;
 use uptake_dicom::Volume;
+use uptake_quant::suv::SuvType;
+use uptake_quant::{study_suv_factor, QuantError, SuvVolume};
 
 /// `uptake.probe/1`.
 #[derive(Serialize)]
@@ -22,10 +25,40 @@ struct ProbeReport {
     pet_value_trilinear: Option<f64>,
     pet_units: Option<String>,
     pet_voxel: Option<[usize; 3]>,
+    /// SUV normalisation asked for (`--suv`, default bw).
+    suv_type: SuvType,
+    /// SUVbw at the nearest PET voxel; null when outside the PET or when SUV is refused.
+    suvbw: Option<f64>,
+    /// SUV of `suv_type` at the nearest voxel (equals `suvbw` for bw).
+    suv: Option<f64>,
+    /// SUV of `suv_type`, trilinear.
+    suv_trilinear: Option<f64>,
+    /// Why SUV of `suv_type` cannot be given (null when it can).
+    suv_refused: Option<String>,
+    /// Warnings from the SUV provenance.
+    suv_warnings: Vec<String>,
+}
+
+/// SUV at a point for one normalisation: (nearest, trilinear, warnings) or the refusal text.
+fn suv_point(
+    study: &uptake_dicom::LoadedStudy,
+    pet: &Volume,
+    at: [f64; 3],
+    suv_type: SuvType,
+    overrides: &uptake_quant::suv::SuvOverrides,
+) -> Result<Option<(f64, Option<f64>, Vec<String>)>, String> {
+    let factor = study_suv_factor(study, suv_type, overrides).map_err(|e| e.to_string())?;
+    let warnings = factor.provenance.warnings.iter().map(|w| w.message.clone()).collect();
+    let vol = SuvVolume::new(pet.clone(), factor).map_err(|e| e.to_string())?;
+    match vol.point(at) {
+        Ok(p) => Ok(Some((p.nearest, p.trilinear, warnings))),
+        Err(QuantError::OutsideVolume { .. }) | Err(QuantError::OnMissingSlice { .. }) => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Runs `uptake probe`.
-pub fn run(paths: &[PathBuf], at: [f64; 3], json: bool) -> Result<(), CliError> {
+pub fn run(paths: &[PathBuf], at: [f64; 3], suv_args: &SuvArgs, json: bool) -> Result<(), CliError> {
     let study = source::load(paths)?;
     let pet_plan = study.pet_plan();
     let ct_plan = study.ct_plan(pet_plan);
@@ -33,6 +66,27 @@ pub fn run(paths: &[PathBuf], at: [f64; 3], json: bool) -> Result<(), CliError> 
     let ct: Option<Volume> = ct_plan.map(|p| study.volume(p)).transpose()?;
     let ct_s = ct.as_ref().and_then(|v| v.sample(at));
     let pet_s = pet.as_ref().and_then(|v| v.sample(at));
+    let suv_type: SuvType = suv_args.suv_type.into();
+    let overrides = suv_args.overrides();
+    let (mut suvbw, mut suv, mut suv_trilinear, mut suv_refused, mut suv_warnings) = (None, None, None, None, Vec::new());
+    if let Some(pet_vol) = &pet {
+        if pet_s.is_some() {
+            match suv_point(&study, pet_vol, at, suv_type, &overrides) {
+                Ok(Some((n, t, w))) => {
+                    suv = Some(n);
+                    suv_trilinear = t;
+                    suv_warnings = w;
+                }
+                Ok(None) => {}
+                Err(reason) => suv_refused = Some(reason),
+            }
+            suvbw = if suv_type == SuvType::Bw {
+                suv
+            } else {
+                suv_point(&study, pet_vol, at, SuvType::Bw, &overrides).ok().flatten().map(|v| v.0)
+            };
+        }
+    }
     let report = ProbeReport {
         schema: "uptake.probe/1",
         at,
@@ -45,6 +99,12 @@ pub fn run(paths: &[PathBuf], at: [f64; 3], json: bool) -> Result<(), CliError> 
         pet_value_trilinear: pet_s.map(|s| s.trilinear),
         pet_units: pet.as_ref().map(|v| v.units.clone()),
         pet_voxel: pet_s.map(|s| s.voxel),
+        suv_type,
+        suvbw,
+        suv,
+        suv_trilinear,
+        suv_refused,
+        suv_warnings,
     };
     if json {
         let text =
@@ -79,6 +139,19 @@ pub fn run(paths: &[PathBuf], at: [f64; 3], json: bool) -> Result<(), CliError> 
                 s.voxel[1],
                 s.voxel[2]
             ),
+        }
+        match (&report.suv, &report.suv_refused) {
+            (Some(v), _) => outln!(
+                out,
+                "SUV ({:?}): {v:.4} (trilinear {})",
+                report.suv_type,
+                report.suv_trilinear.map(|t| format!("{t:.4}")).unwrap_or_else(|| "—".into())
+            ),
+            (None, Some(reason)) => outln!(out, "SUV refused: {reason}"),
+            (None, None) => {}
+        }
+        for w in &report.suv_warnings {
+            outln!(out, "warning: {w}");
         }
         output::write_stdout(&out)
     }

@@ -7,16 +7,18 @@ mod cli_error;
 mod cmd_inspect;
 mod cmd_phantom;
 mod cmd_probe;
+mod cmd_quantify;
 mod output;
 mod point;
 mod source;
+mod suv_args;
 
 use clap::{Parser, Subcommand};
 use cli_error::CliError;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Uptake PET-CT: inspect, probe and generate DICOM PET-CT studies.
+/// Uptake PET-CT: inspect, probe, quantify and generate DICOM PET-CT studies.
 #[derive(Parser)]
 #[command(name = "uptake", version, about, long_about = None)]
 struct Cli {
@@ -45,10 +47,15 @@ enum Command {
         /// Patient point `X,Y,Z` in mm (DICOM LPS: +X patient left, +Y posterior, +Z head).
         #[arg(long, value_parser = point::parse_point, allow_hyphen_values = true)]
         at: [f64; 3],
+        #[command(flatten)]
+        suv: suv_args::SuvArgs,
         /// Print JSON (schema `uptake.probe/1`).
         #[arg(long)]
         json: bool,
     },
+    /// Lesion statistics from a seed point: SUVmax, SUVmean, SUVpeak, SD, MTV, TLG (and the
+    /// liver reference with `--liver`).
+    Quantify(cmd_quantify::QuantifyArgs),
     /// Write a synthetic PET-CT study with known truth (`truth.json`) as DICOM files.
     Phantom(cmd_phantom::PhantomArgs),
 }
@@ -56,7 +63,8 @@ enum Command {
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Inspect { paths, json } => cmd_inspect::run(&paths, json),
-        Command::Probe { paths, at, json } => cmd_probe::run(&paths, at, json),
+        Command::Probe { paths, at, suv, json } => cmd_probe::run(&paths, at, &suv, json),
+        Command::Quantify(args) => cmd_quantify::run(&args),
         Command::Phantom(args) => cmd_phantom::run(&args),
     }
 }
