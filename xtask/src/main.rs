@@ -1,1 +1,146 @@
-fn main() {}
+//! `cargo xtask`: the project's build system in Rust.
+//!
+//! - `cargo xtask setup` — install what the tests need on a Debian machine (idempotent).
+//! - `cargo xtask test`  — setup, then every check CI runs: fmt, clippy, all tests, wasm32 builds.
+//! - `cargo xtask bench` — criterion benchmarks (decode/assembly, JPEG-LS, quantification).
+//! - `cargo xtask demo`  — generate the demo phantom study and inspect it with the CLI.
+
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// The repository root (the parent of this crate).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Runs a command in the repository root, echoing it; fails with its status.
+fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    run_env(program, args, &[])
+}
+
+fn run_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    eprintln!("xtask: $ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}
+
+/// Crates that must build for `wasm32-unknown-unknown` (the browser core).
+const WASM_CRATES: &[&str] = &["uptake-jpegls", "uptake-dicom", "uptake-quant"];
+
+fn test() -> Result<(), String> {
+    setup::setup()?;
+    run("cargo", &["fmt", "--all", "--", "--check"])?;
+    run(
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    run("cargo", &["test", "--workspace", "--no-fail-fast"])?;
+    for krate in WASM_CRATES {
+        run(
+            "cargo",
+            &[
+                "build",
+                "-p",
+                krate,
+                "--target",
+                "wasm32-unknown-unknown",
+                "--release",
+            ],
+        )?;
+    }
+    eprintln!("xtask: all checks passed");
+    Ok(())
+}
+
+fn bench() -> Result<(), String> {
+    setup::setup()?;
+    run(
+        "cargo",
+        &["bench", "-p", "uptake-dicom", "--bench", "assemble"],
+    )?;
+    run(
+        "cargo",
+        &["bench", "-p", "uptake-jpegls", "--bench", "decode"],
+    )?;
+    run(
+        "cargo",
+        &["bench", "-p", "uptake-quant", "--bench", "lesion"],
+    )?;
+    eprintln!("xtask: criterion reports are in target/criterion/");
+    Ok(())
+}
+
+fn demo() -> Result<(), String> {
+    let out = root().join("test-data/generated/demo");
+    let out_s = out.to_string_lossy().to_string();
+    run(
+        "cargo",
+        &[
+            "run",
+            "--release",
+            "-q",
+            "-p",
+            "uptake-cli",
+            "--",
+            "phantom",
+            &out_s,
+        ],
+    )?;
+    run(
+        "cargo",
+        &[
+            "run",
+            "--release",
+            "-q",
+            "-p",
+            "uptake-cli",
+            "--",
+            "inspect",
+            &out_s,
+        ],
+    )?;
+    eprintln!("xtask: demo study in {out_s}; try `cargo run -p uptake-cli -- quantify {out_s} --seed 84,-10,85`");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::setup(),
+        Some("test") => test(),
+        Some("bench") => bench(),
+        Some("demo") => demo(),
+        _ => {
+            eprintln!("usage: cargo xtask <setup|test|bench|demo>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -117,7 +117,11 @@ fn series_report(study: &LoadedStudy, plan: &StackPlan) -> SeriesReport {
     syntaxes.sort();
     syntaxes.dedup();
     let first = headers.first();
-    let suv = series_suv_factor(&plan_suv_inputs(study, plan), SuvType::Bw, &SuvOverrides::default());
+    let suv = series_suv_factor(
+        &plan_suv_inputs(study, plan),
+        SuvType::Bw,
+        &SuvOverrides::default(),
+    );
     let pet = first.and_then(|h| h.pet.clone()).map(|header| {
         let slopes: Vec<f64> = frames
             .iter()
@@ -371,14 +375,24 @@ fn render_text(r: &Report) -> String {
                     (Some(f), _) => outln!(
                         out,
                         "    SUVbw factor {} ({} → {}), decay time {} s{}",
-                        f.value.map(|v| format!("{v:.6e}")).unwrap_or_else(|| "per slice".into()),
+                        f.value
+                            .map(|v| format!("{v:.6e}"))
+                            .unwrap_or_else(|| "per slice".into()),
                         f.pixel_units,
                         f.result_units,
                         fmt_num(f.provenance.decay_time_s),
                         if f.provenance.warnings.is_empty() {
                             String::new()
                         } else {
-                            format!("; warnings: {}", f.provenance.warnings.iter().map(|w| w.message.as_str()).collect::<Vec<_>>().join("; "))
+                            format!(
+                                "; warnings: {}",
+                                f.provenance
+                                    .warnings
+                                    .iter()
+                                    .map(|w| w.message.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join("; ")
+                            )
                         }
                     ),
                     (None, Some(reason)) => outln!(out, "    SUV REFUSED: {reason}"),

@@ -3,9 +3,9 @@
 use crate::cli_error::CliError;
 use crate::output::{self, outln};
 use crate::source;
+use crate::suv_args::SuvArgs;
 use serde::Serialize;
 use std::path::PathBuf;
-use crate::suv_args::SuvArgs;
 use uptake_dicom::Volume;
 use uptake_quant::suv::SuvType;
 use uptake_quant::{study_suv_factor, QuantError, SuvVolume};
@@ -39,26 +39,47 @@ struct ProbeReport {
     suv_warnings: Vec<String>,
 }
 
-/// SUV at a point for one normalisation: (nearest, trilinear, warnings) or the refusal text.
+/// SUV at a point: nearest value, trilinear value, provenance warnings.
+struct PointSuvValue {
+    nearest: f64,
+    trilinear: Option<f64>,
+    warnings: Vec<String>,
+}
+
+/// SUV at a point for one normalisation; `Ok(None)` outside the volume; `Err` = refusal text.
 fn suv_point(
     study: &uptake_dicom::LoadedStudy,
     pet: &Volume,
     at: [f64; 3],
     suv_type: SuvType,
     overrides: &uptake_quant::suv::SuvOverrides,
-) -> Result<Option<(f64, Option<f64>, Vec<String>)>, String> {
+) -> Result<Option<PointSuvValue>, String> {
     let factor = study_suv_factor(study, suv_type, overrides).map_err(|e| e.to_string())?;
-    let warnings = factor.provenance.warnings.iter().map(|w| w.message.clone()).collect();
+    let warnings = factor
+        .provenance
+        .warnings
+        .iter()
+        .map(|w| w.message.clone())
+        .collect();
     let vol = SuvVolume::new(pet.clone(), factor).map_err(|e| e.to_string())?;
     match vol.point(at) {
-        Ok(p) => Ok(Some((p.nearest, p.trilinear, warnings))),
+        Ok(p) => Ok(Some(PointSuvValue {
+            nearest: p.nearest,
+            trilinear: p.trilinear,
+            warnings,
+        })),
         Err(QuantError::OutsideVolume { .. }) | Err(QuantError::OnMissingSlice { .. }) => Ok(None),
         Err(e) => Err(e.to_string()),
     }
 }
 
 /// Runs `uptake probe`.
-pub fn run(paths: &[PathBuf], at: [f64; 3], suv_args: &SuvArgs, json: bool) -> Result<(), CliError> {
+pub fn run(
+    paths: &[PathBuf],
+    at: [f64; 3],
+    suv_args: &SuvArgs,
+    json: bool,
+) -> Result<(), CliError> {
     let study = source::load(paths)?;
     let pet_plan = study.pet_plan();
     let ct_plan = study.ct_plan(pet_plan);
@@ -68,14 +89,15 @@ pub fn run(paths: &[PathBuf], at: [f64; 3], suv_args: &SuvArgs, json: bool) -> R
     let pet_s = pet.as_ref().and_then(|v| v.sample(at));
     let suv_type: SuvType = suv_args.suv_type.into();
     let overrides = suv_args.overrides();
-    let (mut suvbw, mut suv, mut suv_trilinear, mut suv_refused, mut suv_warnings) = (None, None, None, None, Vec::new());
+    let (mut suvbw, mut suv, mut suv_trilinear, mut suv_refused, mut suv_warnings) =
+        (None, None, None, None, Vec::new());
     if let Some(pet_vol) = &pet {
         if pet_s.is_some() {
             match suv_point(&study, pet_vol, at, suv_type, &overrides) {
-                Ok(Some((n, t, w))) => {
-                    suv = Some(n);
-                    suv_trilinear = t;
-                    suv_warnings = w;
+                Ok(Some(v)) => {
+                    suv = Some(v.nearest);
+                    suv_trilinear = v.trilinear;
+                    suv_warnings = v.warnings;
                 }
                 Ok(None) => {}
                 Err(reason) => suv_refused = Some(reason),
@@ -83,7 +105,10 @@ pub fn run(paths: &[PathBuf], at: [f64; 3], suv_args: &SuvArgs, json: bool) -> R
             suvbw = if suv_type == SuvType::Bw {
                 suv
             } else {
-                suv_point(&study, pet_vol, at, SuvType::Bw, &overrides).ok().flatten().map(|v| v.0)
+                suv_point(&study, pet_vol, at, SuvType::Bw, &overrides)
+                    .ok()
+                    .flatten()
+                    .map(|v| v.nearest)
             };
         }
     }
@@ -145,7 +170,10 @@ pub fn run(paths: &[PathBuf], at: [f64; 3], suv_args: &SuvArgs, json: bool) -> R
                 out,
                 "SUV ({:?}): {v:.4} (trilinear {})",
                 report.suv_type,
-                report.suv_trilinear.map(|t| format!("{t:.4}")).unwrap_or_else(|| "—".into())
+                report
+                    .suv_trilinear
+                    .map(|t| format!("{t:.4}"))
+                    .unwrap_or_else(|| "—".into())
             ),
             (None, Some(reason)) => outln!(out, "SUV refused: {reason}"),
             (None, None) => {}

@@ -46,9 +46,14 @@ struct Report<'a> {
 
 fn parse_threshold(s: &str, liver: Option<[f64; 3]>) -> Result<Threshold, CliError> {
     let t = s.trim();
-    let bad = || CliError::Usage(format!("--threshold '{s}': expected e.g. 41%, 50%, 2.5 or percist"));
+    let bad = || {
+        CliError::Usage(format!(
+            "--threshold '{s}': expected e.g. 41%, 50%, 2.5 or percist"
+        ))
+    };
     if t.eq_ignore_ascii_case("percist") {
-        let liver = liver.ok_or_else(|| CliError::Usage("--threshold percist needs --liver X,Y,Z".into()))?;
+        let liver = liver
+            .ok_or_else(|| CliError::Usage("--threshold percist needs --liver X,Y,Z".into()))?;
         return Ok(Threshold::Percist { liver });
     }
     if let Some(p) = t.strip_suffix('%') {
@@ -82,7 +87,8 @@ pub fn run(args: &QuantifyArgs) -> Result<(), CliError> {
         liver_reference: liver,
     };
     if args.json {
-        let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::Output(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(&report).map_err(|e| CliError::Output(e.to_string()))?;
         return output::write_stdout(&text);
     }
     let l = &quant.lesion;
@@ -108,7 +114,13 @@ pub fn run(args: &QuantifyArgs) -> Result<(), CliError> {
         l.suvpeak_at[2],
         l.suvpeak_sphere_voxels
     );
-    outln!(out, "MTV     {:.3} ml ({} voxels)   TLG {:.3}", l.mtv_ml, l.voxels, l.tlg);
+    outln!(
+        out,
+        "MTV     {:.3} ml ({} voxels)   TLG {:.3}",
+        l.mtv_ml,
+        l.voxels,
+        l.tlg
+    );
     if let Some(r) = &report.liver_reference {
         outln!(
             out,
@@ -131,9 +143,14 @@ mod tests {
 
     #[test]
     fn thresholds_parse() {
-        assert!(matches!(parse_threshold("41%", None), Ok(Threshold::FractionOfMax(f)) if (f - 0.41).abs() < 1e-12));
+        assert!(
+            matches!(parse_threshold("41%", None), Ok(Threshold::FractionOfMax(f)) if (f - 0.41).abs() < 1e-12)
+        );
         assert!(matches!(parse_threshold("2.5", None), Ok(Threshold::Absolute(v)) if v == 2.5));
-        assert!(matches!(parse_threshold("percist", Some([1.0, 2.0, 3.0])), Ok(Threshold::Percist { .. })));
+        assert!(matches!(
+            parse_threshold("percist", Some([1.0, 2.0, 3.0])),
+            Ok(Threshold::Percist { .. })
+        ));
         assert!(parse_threshold("percist", None).is_err());
         assert!(parse_threshold("150%", None).is_err());
         assert!(parse_threshold("abc", None).is_err());

@@ -63,7 +63,12 @@ enum Command {
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Inspect { paths, json } => cmd_inspect::run(&paths, json),
-        Command::Probe { paths, at, suv, json } => cmd_probe::run(&paths, at, &suv, json),
+        Command::Probe {
+            paths,
+            at,
+            suv,
+            json,
+        } => cmd_probe::run(&paths, at, &suv, json),
         Command::Quantify(args) => cmd_quantify::run(&args),
         Command::Phantom(args) => cmd_phantom::run(&args),
     }

@@ -56,7 +56,8 @@ pub struct SuvArgs {
 }
 
 fn parse_datetime(s: &str) -> Result<DicomDateTime, String> {
-    DicomDateTime::parse_dt(s).map_err(|e| format!("'{s}' is not a DICOM date-time (YYYYMMDDHHMMSS): {e}"))
+    DicomDateTime::parse_dt(s)
+        .map_err(|e| format!("'{s}' is not a DICOM date-time (YYYYMMDDHHMMSS): {e}"))
 }
 
 fn parse_sex(s: &str) -> Result<Sex, String> {

@@ -169,12 +169,21 @@ fn errors_are_one_line_with_nonzero_exit() {
 fn quantify_json_matches_phantom_truth_for_every_lesion() {
     let dir = tempfile::tempdir().expect("temp");
     let d = dir.path().to_str().expect("utf-8");
-    assert!(uptake(&["phantom", d, "--midnight", "--ffs"]).status.success());
-    let truth: Value = serde_json::from_slice(&std::fs::read(dir.path().join("truth.json")).expect("truth")).expect("json");
+    assert!(uptake(&["phantom", d, "--midnight", "--ffs"])
+        .status
+        .success());
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("truth.json")).expect("truth"))
+            .expect("json");
     let lesions = truth["lesions"].as_array().expect("lesions");
     assert!(lesions.len() >= 4);
     for lesion in lesions {
-        let c: Vec<f64> = lesion["centre_lps"].as_array().expect("centre").iter().filter_map(Value::as_f64).collect();
+        let c: Vec<f64> = lesion["centre_lps"]
+            .as_array()
+            .expect("centre")
+            .iter()
+            .filter_map(Value::as_f64)
+            .collect();
         let seed = format!("{},{},{}", c[0] + 1.5, c[1] - 1.0, c[2] + 0.5);
         let r = json(&uptake(&["quantify", d, "--seed", &seed, "--json"]));
         assert_eq!(r["schema"], "uptake.quantify/1");
@@ -182,17 +191,28 @@ fn quantify_json_matches_phantom_truth_for_every_lesion() {
         let suv = lesion["suv"].as_f64().expect("suv");
         for key in ["suvmax", "suvmean"] {
             let v = r[key].as_f64().expect(key);
-            assert!((v - suv).abs() <= 1e-3 * suv, "{}: {key} {v} vs {suv}", lesion["name"]);
+            assert!(
+                (v - suv).abs() <= 1e-3 * suv,
+                "{}: {key} {v} vs {suv}",
+                lesion["name"]
+            );
         }
         assert_eq!(r["voxels"], lesion["pet_voxels"], "{}", lesion["name"]);
         let mtv = r["mtv_ml"].as_f64().expect("mtv");
-        assert!((mtv - lesion["mtv_ml_41"].as_f64().expect("truth mtv")).abs() < 1e-9, "{}", lesion["name"]);
+        assert!(
+            (mtv - lesion["mtv_ml_41"].as_f64().expect("truth mtv")).abs() < 1e-9,
+            "{}",
+            lesion["name"]
+        );
         if let Some(peak) = lesion["suvpeak"].as_f64() {
             assert!((r["suvpeak"].as_f64().expect("suvpeak") - peak).abs() <= 1e-3 * peak);
         }
         let factor = r["suv_factor"]["value"].as_f64().expect("series factor");
         let expected = truth["suv"]["suvbw_factor"].as_f64().expect("truth factor");
-        assert!((factor - expected).abs() <= 1e-6 * expected, "factor {factor} vs {expected}");
+        assert!(
+            (factor - expected).abs() <= 1e-6 * expected,
+            "factor {factor} vs {expected}"
+        );
     }
 }
 
@@ -201,17 +221,40 @@ fn probe_reports_suvbw_and_refusals() {
     let dir = tempfile::tempdir().expect("temp");
     let d = dir.path().to_str().expect("utf-8");
     assert!(uptake(&["phantom", d]).status.success());
-    let truth: Value = serde_json::from_slice(&std::fs::read(dir.path().join("truth.json")).expect("truth")).expect("json");
-    let c: Vec<f64> = truth["liver_centre_lps"].as_array().expect("liver").iter().filter_map(Value::as_f64).collect();
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("truth.json")).expect("truth"))
+            .expect("json");
+    let c: Vec<f64> = truth["liver_centre_lps"]
+        .as_array()
+        .expect("liver")
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
     let at = format!("{},{},{}", c[0], c[1], c[2]);
     let r = json(&uptake(&["probe", d, "--at", &at, "--json"]));
     let liver = truth["liver_suv"].as_f64().expect("liver suv");
-    assert!((r["suvbw"].as_f64().expect("suvbw") - liver).abs() <= 1e-3 * liver, "{r}");
+    assert!(
+        (r["suvbw"].as_f64().expect("suvbw") - liver).abs() <= 1e-3 * liver,
+        "{r}"
+    );
     assert!(r["suv_refused"].is_null());
     // SUL needs height and sex, which the phantom has; an absurd weight override is refused.
-    let r = json(&uptake(&["probe", d, "--at", &at, "--suv", "lbm", "--json"]));
-    assert!(r["suv"].as_f64().is_some_and(|v| v > 0.0 && v < liver), "{r}");
-    let r = json(&uptake(&["probe", d, "--at", &at, "--weight", "0", "--json"]));
-    assert!(r["suv"].is_null() && r["suv_refused"].as_str().is_some_and(|s| !s.is_empty()), "{r}");
-    assert!(r["pet_value"].as_f64().is_some(), "Bq/ml still shown when SUV is refused");
+    let r = json(&uptake(&[
+        "probe", d, "--at", &at, "--suv", "lbm", "--json",
+    ]));
+    assert!(
+        r["suv"].as_f64().is_some_and(|v| v > 0.0 && v < liver),
+        "{r}"
+    );
+    let r = json(&uptake(&[
+        "probe", d, "--at", &at, "--weight", "0", "--json",
+    ]));
+    assert!(
+        r["suv"].is_null() && r["suv_refused"].as_str().is_some_and(|s| !s.is_empty()),
+        "{r}"
+    );
+    assert!(
+        r["pet_value"].as_f64().is_some(),
+        "Bq/ml still shown when SUV is refused"
+    );
 }
