@@ -48,7 +48,6 @@ impl RetryPolicy {
 pub const DEFAULT_MAX_JSON_BYTES: usize = 512 * 1024 * 1024;
 
 /// A DICOMweb client over a transport. `Debug` never shows credentials.
-#[derive(Debug)]
 pub struct Client<T> {
     transport: T,
     base: String,
@@ -56,6 +55,16 @@ pub struct Client<T> {
     retry: RetryPolicy,
     cancel: CancelToken,
     max_json_bytes: usize,
+}
+
+impl<T> std::fmt::Debug for Client<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("auth", &self.auth)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Whether a status is worth retrying (server errors, time-outs, rate limiting).
