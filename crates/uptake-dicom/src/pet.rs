@@ -13,6 +13,10 @@ pub struct Radiopharmaceutical {
     pub name: Option<String>,
     /// Code meaning of RadionuclideCodeSequence (e.g. "^18^Fluorine").
     pub radionuclide: Option<String>,
+    /// Code value of RadionuclideCodeSequence (e.g. "C-111A1").
+    pub radionuclide_code_value: Option<String>,
+    /// Coding scheme designator of RadionuclideCodeSequence (e.g. "SRT").
+    pub radionuclide_coding_scheme: Option<String>,
     /// RadiopharmaceuticalStartTime (TM) as found.
     pub start_time: Option<String>,
     /// RadiopharmaceuticalStartDateTime (DT) as found.
@@ -48,6 +52,8 @@ pub struct PetHeader {
     pub philips_activity_concentration_factor: Option<String>,
     /// GE (0009,100D) private scan DateTime, as found.
     pub ge_scan_datetime: Option<String>,
+    /// TimezoneOffsetFromUTC (0008,0201), e.g. "+0100", as found.
+    pub timezone_offset_from_utc: Option<String>,
 }
 
 /// Finds a private element by its creator string: the block reserved by `creator` in `group`,
@@ -72,6 +78,13 @@ impl PetHeader {
                 name: attrs::string(item, tags::RADIOPHARMACEUTICAL),
                 radionuclide: attrs::first_item(item, tags::RADIONUCLIDE_CODE_SEQUENCE)
                     .and_then(|code| attrs::string(code, tags::CODE_MEANING)),
+                radionuclide_code_value: attrs::first_item(item, tags::RADIONUCLIDE_CODE_SEQUENCE)
+                    .and_then(|code| attrs::string(code, tags::CODE_VALUE)),
+                radionuclide_coding_scheme: attrs::first_item(
+                    item,
+                    tags::RADIONUCLIDE_CODE_SEQUENCE,
+                )
+                .and_then(|code| attrs::string(code, tags::CODING_SCHEME_DESIGNATOR)),
                 start_time: attrs::string(item, tags::RADIOPHARMACEUTICAL_START_TIME),
                 start_datetime: attrs::string(item, tags::RADIOPHARMACEUTICAL_START_DATE_TIME),
                 total_dose: attrs::number(item, tags::RADIONUCLIDE_TOTAL_DOSE),
@@ -95,6 +108,7 @@ impl PetHeader {
                 0x09,
             ),
             ge_scan_datetime: private_value(obj, 0x0009, "GEMS_PETD_01", 0x0D),
+            timezone_offset_from_utc: attrs::string(obj, tags::TIMEZONE_OFFSET_FROM_UTC),
         }
     }
 }

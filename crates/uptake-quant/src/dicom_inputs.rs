@@ -95,6 +95,18 @@ pub fn suv_inputs(headers: &[&InstanceHeader], slots: &[Option<FrameRef>]) -> Se
         pets.iter().map(|p| p.radiopharmaceutical.half_life_s)
     );
     let nuclide = merge!("RadionuclideCodeSequence", rp(|r| r.radionuclide.clone()));
+    let nuclide_code = merge!(
+        "RadionuclideCodeSequence",
+        rp(|r| r.radionuclide_code_value.clone())
+    );
+    let nuclide_scheme = merge!(
+        "RadionuclideCodeSequence",
+        rp(|r| r.radionuclide_coding_scheme.clone())
+    );
+    let timezone = merge!(
+        "TimezoneOffsetFromUTC",
+        pets.iter().map(|p| p.timezone_offset_from_utc.clone())
+    );
     let name = merge!("Radiopharmaceutical", rp(|r| r.name.clone()));
     let weight = merge!(
         "PatientWeight",
@@ -142,15 +154,17 @@ pub fn suv_inputs(headers: &[&InstanceHeader], slots: &[Option<FrameRef>]) -> Se
         series_date,
         series_time,
         study_date,
-        // TimezoneOffsetFromUTC (0008,0201) is not read by uptake-dicom yet.
-        timezone_offset_from_utc: None,
+        timezone_offset_from_utc: timezone,
         radiopharmaceutical_start_date_time: start_dt,
         radiopharmaceutical_start_time: start_t,
         radionuclide_total_dose: dose,
         radionuclide_half_life: half_life,
-        radionuclide_code: nuclide.map(|m| RadionuclideCode {
-            code_meaning: Some(m),
-            ..Default::default()
+        radionuclide_code: (nuclide.is_some() || nuclide_code.is_some()).then(|| {
+            RadionuclideCode {
+                code_value: nuclide_code,
+                coding_scheme: nuclide_scheme,
+                code_meaning: nuclide,
+            }
         }),
         radionuclide_name: name,
         patient_weight_kg: weight,
