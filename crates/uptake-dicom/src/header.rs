@@ -174,11 +174,23 @@ impl InstanceHeader {
         transfer_syntax: &str,
         obj: &Object,
     ) -> Result<Self, Problem> {
+        let has_pixel_data = obj.get(tags::PIXEL_DATA).is_some();
+        Self::from_object_parts(source_name, transfer_syntax, obj, has_pixel_data)
+    }
+
+    /// As [`InstanceHeader::from_object`], for an object read up to (not including) its
+    /// PixelData, whose presence the caller established.
+    pub(crate) fn from_object_parts(
+        source_name: &str,
+        transfer_syntax: &str,
+        obj: &Object,
+        has_pixel_data: bool,
+    ) -> Result<Self, Problem> {
         let sop_class_uid = required(obj, tags::SOP_CLASS_UID, "SOPClassUID")?;
         let modality = attrs::string(obj, tags::MODALITY).unwrap_or_default();
         let rows = required_uint(obj, tags::ROWS, "Rows")?;
         let columns = required_uint(obj, tags::COLUMNS, "Columns")?;
-        if obj.get(tags::PIXEL_DATA).is_none() {
+        if !has_pixel_data {
             return Err(Problem::NotAnImage(sop_class_uid));
         }
         let bits_allocated = required_uint(obj, tags::BITS_ALLOCATED, "BitsAllocated")?;

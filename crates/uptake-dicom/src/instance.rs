@@ -15,11 +15,42 @@ use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use std::borrow::Cow;
 use std::path::Path;
 
-/// A parsed image instance: its typed header and the dicom-rs object holding the pixel data.
+/// A parsed image instance: its typed header, the dicom-rs object with its other attributes,
+/// and its pixel data.
+///
+/// For the native little-endian syntaxes (Implicit and Explicit VR Little Endian) the parser
+/// reads only the attributes before PixelData into the dicom-rs object and keeps the pixel
+/// bytes as they are in the file, so decoding is one pass from file bytes to voxels. Other
+/// syntaxes keep PixelData inside the object.
 pub struct DicomInstance {
     /// The typed header.
     pub header: InstanceHeader,
     object: FileDicomObject<InMemDicomObject>,
+    pixels: Pixels,
+}
+
+/// Where the pixel data of an instance lives.
+enum Pixels {
+    /// Inside the dicom-rs object (encapsulated, big endian, deflated, or built by the caller).
+    InObject,
+    /// Native little-endian sample bytes: `bytes[range]`.
+    Native {
+        bytes: Vec<u8>,
+        range: std::ops::Range<usize>,
+    },
+}
+
+/// A data set parsed from bytes, before its header is read.
+struct Parsed {
+    object: FileDicomObject<InMemDicomObject>,
+    transfer_syntax: String,
+    /// Byte range of native little-endian PixelData in the input, when kept out of `object`.
+    native_pixels: Option<std::ops::Range<usize>>,
+}
+
+/// Transfer syntaxes whose PixelData value is exactly the little-endian sample bytes.
+fn is_native_le(ts: &str) -> bool {
+    matches!(ts, "1.2.840.10008.1.2" | "1.2.840.10008.1.2.1")
 }
 
 impl std::fmt::Debug for DicomInstance {
@@ -68,7 +99,38 @@ fn parse_problem(err: &dyn std::error::Error) -> Problem {
 
 impl DicomInstance {
     /// Parses a DICOM Part 10 byte stream (with or without the 128-byte preamble).
+    ///
+    /// Native little-endian pixel data is copied once out of `bytes`; use
+    /// [`DicomInstance::from_vec`] to hand over an owned buffer and avoid that copy.
     pub fn from_bytes(source_name: &str, bytes: &[u8]) -> Result<Self, InstanceError> {
+        let parsed = Self::parse(source_name, bytes)?;
+        let pixels = match &parsed.native_pixels {
+            Some(range) => Pixels::Native {
+                bytes: bytes[range.clone()].to_vec(),
+                range: 0..range.len(),
+            },
+            None => Pixels::InObject,
+        };
+        Self::from_parsed(source_name, parsed, pixels)
+    }
+
+    /// Parses a DICOM Part 10 byte stream held in an owned buffer. For the native
+    /// little-endian syntaxes the buffer itself keeps the pixel data (no copy).
+    pub fn from_vec(source_name: &str, bytes: Vec<u8>) -> Result<Self, InstanceError> {
+        let parsed = Self::parse(source_name, &bytes)?;
+        let pixels = match &parsed.native_pixels {
+            Some(range) => Pixels::Native {
+                range: range.clone(),
+                bytes,
+            },
+            None => Pixels::InObject,
+        };
+        Self::from_parsed(source_name, parsed, pixels)
+    }
+
+    /// Meta group, structural pre-scan, then the data set: all of it, or for native
+    /// little-endian pixel data only the attributes before PixelData.
+    fn parse(source_name: &str, bytes: &[u8]) -> Result<Parsed, InstanceError> {
         let err = |p| InstanceError::new(source_name, p);
         let start = meta_start(bytes).map_err(err)?;
         // Read the file meta group first so an unknown transfer syntax is reported as such,
@@ -84,22 +146,59 @@ impl DicomInstance {
                 uid: ts,
             }));
         }
-        // Refuse impossible element lengths before dicom-rs allocates them.
-        if let Some(enc) = prescan::Encoding::of(&ts) {
-            prescan::check_dataset(&after_magic[meta_len..], enc).map_err(err)?;
-        }
+        // Refuse impossible element lengths before dicom-rs allocates them. The same walk
+        // finds the top-level PixelData element.
+        let dataset_start = start + 4 + meta_len;
+        let span = match prescan::Encoding::of(&ts) {
+            Some(enc) => prescan::check_dataset(&after_magic[meta_len..], enc).map_err(err)?,
+            None => None,
+        };
+        let (end, native_pixels) = match span {
+            Some(sp) if is_native_le(&ts) => {
+                let value = dataset_start + sp.value_start;
+                (
+                    dataset_start + sp.element_start,
+                    Some(value..value + sp.value_len),
+                )
+            }
+            _ => (bytes.len(), None),
+        };
         let object = OpenFileOptions::new()
             .read_preamble(ReadPreamble::Never)
-            .from_reader(&bytes[start..])
+            .from_reader(&bytes[start..end])
             .map_err(|e| err(parse_problem(&e)))?;
-        Self::from_object(source_name, object)
+        Ok(Parsed {
+            object,
+            transfer_syntax: ts,
+            native_pixels,
+        })
+    }
+
+    fn from_parsed(
+        source_name: &str,
+        parsed: Parsed,
+        pixels: Pixels,
+    ) -> Result<Self, InstanceError> {
+        let Parsed {
+            object,
+            transfer_syntax: ts,
+            native_pixels,
+        } = parsed;
+        let has_pixel_data = native_pixels.is_some() || object.get(tags::PIXEL_DATA).is_some();
+        let header = InstanceHeader::from_object_parts(source_name, &ts, &object, has_pixel_data)
+            .map_err(|p| InstanceError::new(source_name, p))?;
+        Ok(DicomInstance {
+            header,
+            object,
+            pixels,
+        })
     }
 
     /// Reads and parses a file.
     pub fn open(path: &Path) -> Result<Self, InstanceError> {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| InstanceError::new(&name, Problem::Io(e)))?;
-        Self::from_bytes(&name, &bytes)
+        Self::from_vec(&name, bytes)
     }
 
     /// Wraps an already parsed dicom-rs object.
@@ -123,10 +222,16 @@ impl DicomInstance {
                 },
             ));
         }
-        Ok(DicomInstance { header, object })
+        Ok(DicomInstance {
+            header,
+            object,
+            pixels: Pixels::InObject,
+        })
     }
 
-    /// The underlying dicom-rs object (for attributes this crate does not type).
+    /// The underlying dicom-rs object (for attributes this crate does not type). For native
+    /// little-endian files parsed from bytes it holds the attributes before PixelData only;
+    /// the pixel data is kept separately.
     pub fn object(&self) -> &FileDicomObject<InMemDicomObject> {
         &self.object
     }
@@ -171,6 +276,13 @@ impl DicomInstance {
             transfer_syntax::codec(&self.header.transfer_syntax).unwrap_or(PixelCodec::Registry);
         match codec {
             PixelCodec::Native => {
+                if let Pixels::Native { bytes, range } = &self.pixels {
+                    let data = bytes.get(range.clone()).unwrap_or(&[]);
+                    let offset = frame
+                        .saturating_mul(fmt.samples_per_frame())
+                        .saturating_mul(fmt.bytes_per_sample());
+                    return conv(RawSamples::Bytes(data.get(offset..).unwrap_or(&[])), out);
+                }
                 let value = self.pixel_value()?;
                 let n = fmt.samples_per_frame();
                 match value.value() {

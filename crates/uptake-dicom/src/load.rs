@@ -72,6 +72,64 @@ pub fn load_paths(paths: &[PathBuf]) -> LoadedStudy {
     study
 }
 
+/// Parses in-memory files on up to `threads` threads (`std::thread::scope`, contiguous
+/// chunks), keeping the input order. Returns the instances and the files that failed.
+pub fn parse_all_threads(
+    files: &[(String, Vec<u8>)],
+    threads: usize,
+) -> (Vec<DicomInstance>, Vec<InstanceError>) {
+    let threads = threads.clamp(1, files.len().max(1));
+    let chunk = files.len().div_ceil(threads).max(1);
+    let parse = |part: &[(String, Vec<u8>)]| -> Vec<Result<DicomInstance, InstanceError>> {
+        part.iter()
+            .map(|(name, bytes)| DicomInstance::from_bytes(name, bytes))
+            .collect()
+    };
+    let results: Vec<Result<DicomInstance, InstanceError>> = if threads == 1 {
+        parse(files)
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| (part, s.spawn(move || parse(part))))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|(part, h)| {
+                    h.join().unwrap_or_else(|_| {
+                        part.iter()
+                            .map(|(name, _)| {
+                                Err(InstanceError::new(
+                                    name,
+                                    Problem::Parse("parser thread panicked".into()),
+                                ))
+                            })
+                            .collect()
+                    })
+                })
+                .collect()
+        })
+    };
+    let mut ok = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(i) => ok.push(i),
+            Err(e) => errors.push(e),
+        }
+    }
+    (ok, errors)
+}
+
+/// [`parse_all_threads`] on every available core (at most 8).
+pub fn parse_all(files: &[(String, Vec<u8>)]) -> (Vec<DicomInstance>, Vec<InstanceError>) {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    parse_all_threads(files, threads)
+}
+
 impl LoadedStudy {
     /// Builds a study from instances already parsed (e.g. received over the network).
     pub fn from_instances(instances: Vec<DicomInstance>) -> Self {

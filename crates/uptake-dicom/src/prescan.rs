@@ -48,6 +48,19 @@ impl Encoding {
 struct Scanner<'a> {
     data: &'a [u8],
     enc: Encoding,
+    /// Set when the top-level PixelData element with a defined length is seen.
+    pixel_data: std::cell::Cell<Option<PixelDataSpan>>,
+}
+
+/// Where the top-level PixelData element lies in the scanned bytes (defined length only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PixelDataSpan {
+    /// Offset of the element's tag: everything before it is the header.
+    pub element_start: usize,
+    /// Offset of the first value byte.
+    pub value_start: usize,
+    /// Value length in bytes.
+    pub value_len: usize,
 }
 
 /// What stops a scan of the top level.
@@ -134,6 +147,13 @@ impl<'a> Scanner<'a> {
                 }
             } else {
                 let value_end = self.fits(value, len, end, tag)?;
+                if depth == 0 && tag == Tag(0x7FE0, 0x0010) && self.pixel_data.get().is_none() {
+                    self.pixel_data.set(Some(PixelDataSpan {
+                        element_start: pos,
+                        value_start: value,
+                        value_len: len as usize,
+                    }));
+                }
                 if is_sequence {
                     self.sequence(value, value_end, Some(value_end), depth + 1, false)?;
                 }
@@ -247,15 +267,21 @@ pub fn check_meta(data: &[u8]) -> Result<usize, Problem> {
             explicit: true,
             big_endian: false,
         },
+        pixel_data: std::cell::Cell::new(None),
     };
     s.dataset(0, data.len(), Stop::End, 0, true)
         .map_err(problem)
 }
 
-/// Checks a whole data set in the given encoding.
-pub fn check_dataset(data: &[u8], enc: Encoding) -> Result<(), Problem> {
-    let s = Scanner { data, enc };
+/// Checks a whole data set in the given encoding. Returns where the top-level PixelData
+/// element lies when it has a defined length (native pixel data).
+pub fn check_dataset(data: &[u8], enc: Encoding) -> Result<Option<PixelDataSpan>, Problem> {
+    let s = Scanner {
+        data,
+        enc,
+        pixel_data: std::cell::Cell::new(None),
+    };
     s.dataset(0, data.len(), Stop::End, 0, false)
-        .map(|_| ())
-        .map_err(problem)
+        .map_err(problem)?;
+    Ok(s.pixel_data.get())
 }
