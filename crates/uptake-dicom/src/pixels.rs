@@ -30,11 +30,74 @@ impl Rescale {
     }
 }
 
+/// How a 16-bit sample word holds its stored value: `bits` bits starting at bit `shift`,
+/// two's complement when `signed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Word16 {
+    /// Low unused bits (HighBit + 1 − BitsStored).
+    pub shift: u32,
+    /// BitsStored (1 to 16).
+    pub bits: u32,
+    /// PixelRepresentation = 1.
+    pub signed: bool,
+}
+
+impl Word16 {
+    /// The layout of a 16-bit format, `None` when BitsAllocated is not 16.
+    pub fn of(fmt: &PixelFormat) -> Option<Self> {
+        let bits = fmt.bits_stored;
+        let shift = (fmt.high_bit + 1).checked_sub(bits)?;
+        (fmt.bits_allocated == 16 && (1..=16).contains(&bits) && shift + bits <= 16).then_some(
+            Word16 {
+                shift,
+                bits,
+                signed: fmt.signed,
+            },
+        )
+    }
+
+    /// The stored value of a word.
+    #[inline(always)]
+    pub fn stored(self, word: u16) -> i32 {
+        let up = 16 - self.bits;
+        let v = (word >> self.shift) << up;
+        if self.signed {
+            ((v as i16) >> up) as i32
+        } else {
+            (v >> up) as i32
+        }
+    }
+
+    /// Smallest and largest stored value this layout can hold.
+    pub fn range(self) -> (i32, i32) {
+        if self.signed {
+            (-(1 << (self.bits - 1)), (1 << (self.bits - 1)) - 1)
+        } else {
+            (0, (1 << self.bits) - 1)
+        }
+    }
+}
+
+#[inline(always)]
+fn le16(c: &[u8]) -> u16 {
+    u16::from_le_bytes([c[0], c[1]])
+}
+
 /// A voxel type a volume can be stored in.
 pub trait Voxel: Copy + Default + Send + Sync + 'static {
     /// Writes rescaled values of `stored` into `out`. Returns `false` if a value does not fit
     /// this type exactly (the caller then uses a wider type).
     fn fill(out: &mut [Self], stored: impl Iterator<Item = i32>, rescale: Rescale) -> bool;
+
+    /// As [`Voxel::fill`], from little-endian 16-bit sample words (`bytes`, two per value,
+    /// at least `2 × out.len()`). Types override it with a loop the compiler vectorises.
+    fn fill_le16(out: &mut [Self], bytes: &[u8], word: Word16, rescale: Rescale) -> bool {
+        Self::fill(
+            out,
+            bytes.chunks_exact(2).map(|c| word.stored(le16(c))),
+            rescale,
+        )
+    }
     /// The value as f64.
     fn to_f64(self) -> f64;
 }
@@ -44,14 +107,67 @@ impl Voxel for i16 {
         if !rescale.is_integral() {
             return false;
         }
-        let offset = rescale.intercept as i32;
+        let offset = rescale.intercept as i64;
         let mut ok = true;
         for (o, v) in out.iter_mut().zip(stored) {
-            let hu = v + offset;
-            ok &= hu >= i16::MIN as i32 && hu <= i16::MAX as i32;
+            let hu = v as i64 + offset;
+            ok &= hu >= i16::MIN as i64 && hu <= i16::MAX as i64;
             *o = hu as i16;
         }
         ok
+    }
+
+    /// 16-bit lanes throughout: when every value the layout can hold fits i16 after the
+    /// offset (12-bit CT with intercept −1024), no check at all; otherwise the frame's
+    /// smallest and largest stored values decide once at the end. Wrapping 16-bit addition
+    /// is exact whenever the true sum fits i16.
+    fn fill_le16(out: &mut [Self], bytes: &[u8], word: Word16, rescale: Rescale) -> bool {
+        if !rescale.is_integral() {
+            return false;
+        }
+        let offset = rescale.intercept as i64;
+        let off16 = offset as i16;
+        let fits =
+            |lo: i64, hi: i64| lo + offset >= i16::MIN as i64 && hi + offset <= i16::MAX as i64;
+        let (smin, smax) = word.range();
+        let (shift, up) = (word.shift, 16 - word.bits);
+        let pairs = out.iter_mut().zip(bytes.chunks_exact(2));
+        match (word.signed, fits(smin as i64, smax as i64)) {
+            (true, true) => {
+                for (o, c) in pairs {
+                    let s = (((le16(c) >> shift) << up) as i16) >> up;
+                    *o = s.wrapping_add(off16);
+                }
+                true
+            }
+            (false, true) => {
+                for (o, c) in pairs {
+                    let s = (((le16(c) >> shift) << up) >> up) as i16;
+                    *o = s.wrapping_add(off16);
+                }
+                true
+            }
+            (true, false) => {
+                let (mut lo, mut hi) = (i16::MAX, i16::MIN);
+                for (o, c) in pairs {
+                    let s = (((le16(c) >> shift) << up) as i16) >> up;
+                    lo = lo.min(s);
+                    hi = hi.max(s);
+                    *o = s.wrapping_add(off16);
+                }
+                out.is_empty() || fits(lo as i64, hi as i64)
+            }
+            (false, false) => {
+                let (mut lo, mut hi) = (u16::MAX, u16::MIN);
+                for (o, c) in pairs {
+                    let s = ((le16(c) >> shift) << up) >> up;
+                    lo = lo.min(s);
+                    hi = hi.max(s);
+                    *o = (s as i16).wrapping_add(off16);
+                }
+                out.is_empty() || fits(lo as i64, hi as i64)
+            }
+        }
     }
     fn to_f64(self) -> f64 {
         self as f64
@@ -135,6 +251,9 @@ pub fn convert_frame<T: Voxel>(
         }
         (RawSamples::Bytes(b), 16) => {
             let b = b.get(..n * 2).ok_or_else(|| too_short(b.len() / 2, 2))?;
+            if let Some(word) = Word16::of(fmt) {
+                return Ok(T::fill_le16(out, b, word, rescale));
+            }
             let words = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
             Ok(match (full16, fmt.signed) {
                 (true, true) => T::fill(out, words.map(|v| v as i16 as i32), rescale),
@@ -270,5 +389,72 @@ mod tests {
             err,
             Err(Problem::PixelDataTooShort { frame: 2, .. })
         ));
+    }
+
+    /// Reference: stored value by plain arithmetic on the format.
+    fn reference_stored(w: u16, shift: u32, bits: u32, signed: bool) -> i64 {
+        let v = ((w as u32) >> shift) & ((1u32 << bits) - 1);
+        if signed && v >= 1 << (bits - 1) {
+            v as i64 - (1i64 << bits)
+        } else {
+            v as i64
+        }
+    }
+
+    #[test]
+    fn fast_16_bit_paths_match_plain_arithmetic_for_every_layout() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut words = vec![0u16; 1000];
+        for w in words.iter_mut() {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            *w = (seed >> 24) as u16;
+        }
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        for bits in 1..=16u32 {
+            for shift in 0..=(16 - bits) {
+                for signed in [false, true] {
+                    let f = PixelFormat {
+                        rows: 1,
+                        columns: words.len() as u32,
+                        samples_per_pixel: 1,
+                        bits_allocated: 16,
+                        bits_stored: bits,
+                        high_bit: shift + bits - 1,
+                        signed,
+                    };
+                    for intercept in [0.0, -1024.0, -32768.0, 1000.0, 40000.0, -40000.0] {
+                        let r = Rescale {
+                            slope: 1.0,
+                            intercept,
+                        };
+                        let expect: Vec<i64> = words
+                            .iter()
+                            .map(|&w| reference_stored(w, shift, bits, signed) + intercept as i64)
+                            .collect();
+                        let fits = expect.iter().all(|v| i16::try_from(*v).is_ok());
+                        let mut out = vec![0i16; words.len()];
+                        let ok = convert_frame(RawSamples::Bytes(&bytes), &f, r, 0, &mut out).ok();
+                        assert_eq!(ok, Some(fits), "bits {bits} shift {shift} signed {signed}");
+                        if fits {
+                            let got: Vec<i64> = out.iter().map(|v| *v as i64).collect();
+                            assert_eq!(got, expect, "bits {bits} shift {shift} signed {signed}");
+                        }
+                        let mut outf = vec![0f32; words.len()];
+                        let r = Rescale {
+                            slope: 0.25,
+                            intercept,
+                        };
+                        convert_frame(RawSamples::Bytes(&bytes), &f, r, 0, &mut outf)
+                            .unwrap_or(false);
+                        for (w, v) in words.iter().zip(&outf) {
+                            let s = reference_stored(*w, shift, bits, signed) as f64;
+                            assert_eq!(*v, (s * 0.25 + intercept) as f32);
+                        }
+                    }
+                }
+            }
+        }
     }
 }
