@@ -1,0 +1,30 @@
+// PET maximum-intensity projection (appended to common.wgsl). Orthographic rays along
+// cross(right, down) through every pixel of the projection plane; each ray is clipped to the
+// PET volume's box in texture space and marched in steps of view.viewport.z mm (at most
+// view.viewport.w steps), keeping the maximum.
+
+@fragment
+fn fs_mip(in: VsOut) -> @location(0) vec4<f32> {
+    let px = in.uv * view.viewport.xy;
+    let p0 = patient_at(px);
+    let dir = normalize(cross(view.right.xyz, view.down.xyz));
+    let o = (view.pet_from_patient * vec4<f32>(p0, 1.0)).xyz;
+    let d = (view.pet_from_patient * vec4<f32>(dir, 0.0)).xyz;
+    let tiny = vec3<f32>(1.0e-12);
+    let safe = select(d, tiny, abs(d) < tiny);
+    let t0 = (vec3<f32>(0.0) - o) / safe;
+    let t1 = (vec3<f32>(1.0) - o) / safe;
+    let tmin = max(max(min(t0.x, t1.x), min(t0.y, t1.y)), min(t0.z, t1.z));
+    let tmax = min(min(max(t0.x, t1.x), max(t0.y, t1.y)), max(t0.z, t1.z));
+    var best = 0.0;
+    if tmax > tmin {
+        let step = view.viewport.z;
+        let n = min(i32(ceil((tmax - tmin) / step)) + 1, i32(view.viewport.w));
+        for (var i = 0; i < n; i = i + 1) {
+            let t = min(tmin + f32(i) * step, tmax);
+            let tc = clamp(o + t * d, vec3<f32>(0.0), vec3<f32>(1.0));
+            best = max(best, textureSampleLevel(pet_tex, vol_sampler, tc, 0.0).r);
+        }
+    }
+    return vec4<f32>(pet_colour(best), 1.0);
+}
