@@ -2,6 +2,7 @@
 
 use crate::error::{AssembleError, InstanceError, Problem};
 use crate::instance::DicomInstance;
+use crate::par;
 use crate::stack::{plan_stacks, RefusedSeries, StackPlan};
 use crate::volume::Volume;
 use std::path::{Path, PathBuf};
@@ -41,8 +42,15 @@ fn collect_files(
     Ok(())
 }
 
-/// Loads every DICOM image under `paths` (files, or directories walked recursively).
+/// Loads every DICOM image under `paths` (files, or directories walked recursively), reading
+/// and parsing files on the available cores (at most 4); the result does not depend on the
+/// thread count.
 pub fn load_paths(paths: &[PathBuf]) -> LoadedStudy {
+    load_paths_threads(paths, par::default_threads())
+}
+
+/// [`load_paths`] reading and parsing files on up to `threads` threads (1: on this one).
+pub fn load_paths_threads(paths: &[PathBuf], threads: usize) -> LoadedStudy {
     let mut study = LoadedStudy::default();
     let mut files = Vec::new();
     for p in paths {
@@ -52,8 +60,17 @@ pub fn load_paths(paths: &[PathBuf]) -> LoadedStudy {
                 .push(InstanceError::new(p.display().to_string(), Problem::Io(e)));
         }
     }
-    for (path, explicit) in files {
-        match DicomInstance::open(&path) {
+    let parsed = par::run_parts(files.iter().collect(), threads, |(path, _)| {
+        DicomInstance::open(path)
+    });
+    for (result, (path, explicit)) in parsed.into_iter().zip(files) {
+        let result = result.unwrap_or_else(|| {
+            Err(InstanceError::new(
+                path.display().to_string(),
+                Problem::Parse("parser thread failed".into()),
+            ))
+        });
+        match result {
             Ok(inst) => study.instances.push(inst),
             Err(e) => {
                 let skippable = matches!(e.problem, Problem::NoDicmMarker | Problem::NotAnImage(_))
@@ -72,62 +89,33 @@ pub fn load_paths(paths: &[PathBuf]) -> LoadedStudy {
     study
 }
 
-/// Parses in-memory files on up to `threads` threads (`std::thread::scope`, contiguous
-/// chunks), keeping the input order. Returns the instances and the files that failed.
+/// Parses in-memory files on up to `threads` threads, keeping the input order. Returns the
+/// instances and the files that failed.
 pub fn parse_all_threads(
     files: &[(String, Vec<u8>)],
     threads: usize,
 ) -> (Vec<DicomInstance>, Vec<InstanceError>) {
-    let threads = threads.clamp(1, files.len().max(1));
-    let chunk = files.len().div_ceil(threads).max(1);
-    let parse = |part: &[(String, Vec<u8>)]| -> Vec<Result<DicomInstance, InstanceError>> {
-        part.iter()
-            .map(|(name, bytes)| DicomInstance::from_bytes(name, bytes))
-            .collect()
-    };
-    let results: Vec<Result<DicomInstance, InstanceError>> = if threads == 1 {
-        parse(files)
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = files
-                .chunks(chunk)
-                .map(|part| (part, s.spawn(move || parse(part))))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|(part, h)| {
-                    h.join().unwrap_or_else(|_| {
-                        part.iter()
-                            .map(|(name, _)| {
-                                Err(InstanceError::new(
-                                    name,
-                                    Problem::Parse("parser thread panicked".into()),
-                                ))
-                            })
-                            .collect()
-                    })
-                })
-                .collect()
-        })
-    };
+    let results = par::run_parts(files.iter().collect(), threads, |(name, bytes)| {
+        DicomInstance::from_bytes(name, bytes)
+    });
     let mut ok = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
-    for r in results {
+    for (r, (name, _)) in results.into_iter().zip(files) {
         match r {
-            Ok(i) => ok.push(i),
-            Err(e) => errors.push(e),
+            Some(Ok(i)) => ok.push(i),
+            Some(Err(e)) => errors.push(e),
+            None => errors.push(InstanceError::new(
+                name,
+                Problem::Parse("parser thread failed".into()),
+            )),
         }
     }
     (ok, errors)
 }
 
-/// [`parse_all_threads`] on every available core (at most 8).
+/// [`parse_all_threads`] on the available cores (at most 4).
 pub fn parse_all(files: &[(String, Vec<u8>)]) -> (Vec<DicomInstance>, Vec<InstanceError>) {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
-    parse_all_threads(files, threads)
+    parse_all_threads(files, par::default_threads())
 }
 
 impl LoadedStudy {
@@ -148,9 +136,19 @@ impl LoadedStudy {
         self.refused = refused;
     }
 
-    /// Decodes the volume of plan `index`.
+    /// Decodes the volume of `plan` on this thread.
     pub fn volume(&self, plan: &StackPlan) -> Result<Volume, AssembleError> {
         Volume::assemble(plan, &self.instances)
+    }
+
+    /// Decodes the volume of `plan` on up to `threads` threads (same result as
+    /// [`LoadedStudy::volume`]).
+    pub fn volume_threads(
+        &self,
+        plan: &StackPlan,
+        threads: usize,
+    ) -> Result<Volume, AssembleError> {
+        Volume::assemble_threads(plan, &self.instances, threads)
     }
 
     /// The header of the first instance of a plan.

@@ -1,11 +1,12 @@
 //! Volumes: voxels in full precision plus their patient-space geometry, and sampling by patient
 //! point (nearest voxel and trilinear).
 
-use crate::error::AssembleError;
+use crate::error::{AssembleError, InstanceError, Problem};
 use crate::geometry::{Geometry, Vec3};
 use crate::instance::DicomInstance;
+use crate::par;
 use crate::pixels::Voxel;
-use crate::stack::{SliceProblem, StackPlan};
+use crate::stack::{FrameRef, SliceProblem, StackPlan};
 use ndarray::{Array3, ArrayViewMut3, Axis};
 use serde::Serialize;
 
@@ -113,26 +114,61 @@ fn units_for(plan: &StackPlan, instances: &[DicomInstance]) -> String {
     }
 }
 
+/// Decodes the frames of `slots` into the matching slices of `data`; stops at the first value
+/// that does not fit `T` (`Ok(false)`).
+fn decode_slots<T: Voxel>(
+    series_uid: &str,
+    slots: &[Option<FrameRef>],
+    instances: &[DicomInstance],
+    mut data: ArrayViewMut3<T>,
+) -> Result<bool, AssembleError> {
+    let empty = || AssembleError::Empty {
+        series_uid: series_uid.to_string(),
+    };
+    for (slot, mut slice) in slots.iter().zip(data.axis_iter_mut(Axis(0))) {
+        let Some(fr) = slot else { continue };
+        let inst = instances.get(fr.instance).ok_or_else(empty)?;
+        let out = slice.as_slice_mut().ok_or_else(empty)?;
+        if !inst.decode_frame_into(fr.frame, out)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 fn decode_all<T: Voxel>(
     plan: &StackPlan,
     instances: &[DicomInstance],
     mut data: ArrayViewMut3<T>,
+    threads: usize,
 ) -> Result<bool, AssembleError> {
+    let uid = plan.series_uid.as_str();
+    if threads <= 1 {
+        return decode_slots(uid, &plan.slots, instances, data);
+    }
+    // Several slices per part keep the hand-over cost small; several parts per thread even
+    // out slices that decode at different speeds.
+    let per = plan.slots.len().div_ceil(threads * 4).max(1);
+    let parts: Vec<_> = plan
+        .slots
+        .chunks(per)
+        .zip(data.axis_chunks_iter_mut(Axis(0), per))
+        .collect();
+    let results = par::run_parts(parts, threads, |(slots, view)| {
+        decode_slots(uid, slots, instances, view)
+    });
     let mut exact = true;
-    for (slot, mut slice) in plan.slots.iter().zip(data.axis_iter_mut(Axis(0))) {
-        let Some(fr) = slot else { continue };
-        let inst = instances
-            .get(fr.instance)
-            .ok_or_else(|| AssembleError::Empty {
-                series_uid: plan.series_uid.clone(),
-            })?;
-        let out = slice.as_slice_mut().ok_or_else(|| AssembleError::Empty {
-            series_uid: plan.series_uid.clone(),
+    for r in results {
+        let r = r.ok_or_else(|| {
+            AssembleError::Instance(InstanceError::new(
+                uid,
+                Problem::Decode {
+                    frame: 0,
+                    detail: "decoder thread failed".into(),
+                },
+            ))
         })?;
-        exact &= inst.decode_frame_into(fr.frame, out)?;
-        if !exact {
-            return Ok(false);
-        }
+        exact &= r?;
     }
     Ok(exact)
 }
@@ -143,6 +179,16 @@ impl Volume {
     pub fn assemble(
         plan: &StackPlan,
         instances: &[DicomInstance],
+    ) -> Result<Volume, AssembleError> {
+        Self::assemble_threads(plan, instances, 1)
+    }
+
+    /// As [`Volume::assemble`], decoding slices on up to `threads` threads (the calling
+    /// thread included). The result does not depend on the thread count.
+    pub fn assemble_threads(
+        plan: &StackPlan,
+        instances: &[DicomInstance],
+        threads: usize,
     ) -> Result<Volume, AssembleError> {
         let [ni, nj, nk] = plan.geometry.dims;
         let voxels = ni
@@ -180,7 +226,7 @@ impl Volume {
         let mut result = None;
         if integral && modality_ct {
             let mut data = Array3::<i16>::zeros((nk, nj, ni));
-            if decode_all(plan, instances, data.view_mut())? {
+            if decode_all(plan, instances, data.view_mut(), threads)? {
                 result = Some(Voxels::I16(data));
             }
         }
@@ -188,7 +234,7 @@ impl Volume {
             Some(v) => v,
             None => {
                 let mut data = Array3::<f32>::zeros((nk, nj, ni));
-                decode_all(plan, instances, data.view_mut())?;
+                decode_all(plan, instances, data.view_mut(), threads)?;
                 Voxels::F32(data)
             }
         };
