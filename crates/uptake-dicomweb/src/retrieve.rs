@@ -102,9 +102,7 @@ impl<T: Transport> Client<T> {
             .map(|r| self.fetch_one(study_uid, r, options, shared))
             .buffer_unordered(options.concurrency.max(1));
         while let Some(r) = results.next().await {
-            if let Err(e) = r {
-                return Err(e);
-            }
+            r?;
         }
         drop(results);
         let p = shared.borrow().progress;

@@ -78,8 +78,8 @@ fn picks_ac_pet_and_ct_with_same_frame_of_reference() {
     let mip = (tags::IMAGE_TYPE, "CS", s("DERIVED\\SECONDARY\\MIP"));
     let sc = (tags::SOP_CLASS_UID, "UI", s("1.2.840.10008.5.1.4.1.1.7"));
     let cands = vec![
-        series("1.1", "PT", "PET NAC", 300, &[nac.clone()], "9.9"),
-        series("1.2", "PT", "PET WB AC", 10, &[attn.clone()], "9.9"),
+        series("1.1", "PT", "PET NAC", 300, &[nac], "9.9"),
+        series("1.2", "PT", "PET WB AC", 10, &[attn], "9.9"),
         series("1.3", "PT", "PET MIP", 400, &[mip], "9.9"),
         series("1.4", "PT", "Screen Save", 1, &[sc], "9.9"),
         series("1.5", "PT", "PET WB noAC", 300, &[], "9.9"),
