@@ -66,6 +66,13 @@ impl<'a> BitReader<'a> {
         r
     }
 
+    /// True when the entropy-coded segment has been consumed up to its
+    /// byte-alignment padding: every byte read, fewer than 8 bits left and
+    /// no padding consumed.
+    pub(crate) fn ended_cleanly(&self) -> bool {
+        !self.overrun() && self.pos >= self.end && self.bits.saturating_sub(self.pad_in_buf) < 8
+    }
+
     /// Offset of the marker that terminates the current segment.
     pub(crate) fn end(&self) -> usize {
         self.end

@@ -230,7 +230,13 @@ mod tests {
     #[test]
     fn quantizer_matches_definition() {
         for (precision, near) in [(8u8, 0u8), (8, 3), (12, 2), (16, 0), (2, 0), (5, 1)] {
-            let p = CodingParams::resolve(precision, &PresetParams::default(), near).unwrap();
+            let p = CodingParams::resolve(
+                precision,
+                &PresetParams::default(),
+                near,
+                crate::params::Convention::Standard,
+            )
+            .unwrap();
             let q = GradientQuantizer::new(&p);
             for d in -p.maxval..=p.maxval {
                 let want = if d <= -p.t3 {

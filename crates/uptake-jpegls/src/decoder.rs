@@ -3,7 +3,7 @@
 
 use crate::error::JpeglsError;
 use crate::marker::{self, Cursor, Frame, Lse, PresetParams};
-use crate::params::CodingParams;
+use crate::params::{CodingParams, Convention};
 use crate::scan::{self, OutputLayout};
 use crate::{DecodedImage, FrameHeader, MAX_SAMPLES};
 
@@ -101,9 +101,20 @@ fn handle_segment(
     Ok(())
 }
 
+/// What a walk learnt about how well the stream fits its convention.
+#[derive(Default)]
+struct Fit {
+    /// Some scan's parameters depend on the convention (LSE MAXVAL below
+    /// 2^P-1 that changes RANGE, qbpp or LIMIT).
+    convention_matters: bool,
+    /// Every decoded scan ended exactly at its padding.
+    clean: bool,
+}
+
 /// Reads markers up to the first SOS and returns the frame header.
 pub(crate) fn read_header(data: &[u8]) -> Result<FrameHeader, JpeglsError> {
-    match walk(data, Mode::HeaderOnly)? {
+    let mut fit = Fit::default();
+    match walk(data, Mode::HeaderOnly, Convention::Standard, &mut fit)? {
         Walk::Header(h) => Ok(h),
         Walk::Image(img) => Ok(FrameHeader {
             width: img.width,
@@ -115,8 +126,24 @@ pub(crate) fn read_header(data: &[u8]) -> Result<FrameHeader, JpeglsError> {
 }
 
 /// Decodes a complete codestream.
+///
+/// Streams whose LSE MAXVAL is not 2^P-1 are decoded as T.87 specifies;
+/// when that fails or leaves entropy-coded data unread (a wrong RANGE,
+/// qbpp or LIMIT desynchronises the bit stream), they are decoded again
+/// with the CharLS 2.x convention (see [`crate::params`]), whose result is
+/// kept only if it decodes cleanly.
 pub(crate) fn decode(data: &[u8]) -> Result<DecodedImage, JpeglsError> {
-    match walk(data, Mode::Decode)? {
+    let mut fit = Fit::default();
+    let standard = walk(data, Mode::Decode, Convention::Standard, &mut fit);
+    if fit.convention_matters && !(standard.is_ok() && fit.clean) {
+        let mut alt = Fit::default();
+        if let Ok(Walk::Image(img)) = walk(data, Mode::Decode, Convention::CharLs, &mut alt) {
+            if alt.clean {
+                return Ok(img);
+            }
+        }
+    }
+    match standard? {
         Walk::Image(img) => Ok(img),
         Walk::Header(_) => Err(JpeglsError::Truncated("no scan in codestream")),
     }
@@ -127,7 +154,13 @@ enum Walk {
     Image(DecodedImage),
 }
 
-fn walk(data: &[u8], mode: Mode) -> Result<Walk, JpeglsError> {
+fn walk(
+    data: &[u8],
+    mode: Mode,
+    convention: Convention,
+    fit: &mut Fit,
+) -> Result<Walk, JpeglsError> {
+    fit.clean = true;
     let mut cur = Cursor::new(data);
     if data.get(0..2) != Some(&[0xFF, marker::SOI][..]) {
         return Err(JpeglsError::MissingSoi);
@@ -191,7 +224,19 @@ fn walk(data: &[u8], mode: Mode) -> Result<Walk, JpeglsError> {
                     }
                     offsets.push(idx);
                 }
-                let params = CodingParams::resolve(hdr.bits_per_sample, &state.preset, sos.near)?;
+                let params = CodingParams::resolve(
+                    hdr.bits_per_sample,
+                    &state.preset,
+                    sos.near,
+                    convention,
+                )?;
+                let other = match convention {
+                    Convention::Standard => Convention::CharLs,
+                    Convention::CharLs => Convention::Standard,
+                };
+                fit.convention_matters |=
+                    CodingParams::resolve(hdr.bits_per_sample, &state.preset, sos.near, other)?
+                        != params;
                 max_near = max_near.max(u16::from(sos.near));
                 let layout = OutputLayout {
                     width: hdr.width as usize,
@@ -199,7 +244,7 @@ fn walk(data: &[u8], mode: Mode) -> Result<Walk, JpeglsError> {
                     stride: usize::from(hdr.components),
                     offsets,
                 };
-                let end = scan::decode_scan(
+                let (end, clean) = scan::decode_scan(
                     data,
                     cur.pos(),
                     params,
@@ -208,6 +253,7 @@ fn walk(data: &[u8], mode: Mode) -> Result<Walk, JpeglsError> {
                     &layout,
                     samples,
                 )?;
+                fit.clean &= clean;
                 cur.set_pos(end);
             }
             _ => handle_segment(&mut cur, &mut state, code, offset)?,

@@ -1,11 +1,28 @@
 //! Coding parameters of a scan: preset values, defaults (T.87 C.2.4.1.1)
 //! and the derived quantities RANGE, qbpp, bpp and LIMIT (A.2.1).
+//!
+//! When an LSE segment sets MAXVAL below 2^P-1, T.87 derives RANGE, qbpp,
+//! bpp, LIMIT and the initial A from that MAXVAL. CharLS 2.x (and so every
+//! codec built on it, e.g. PyPI `pillow-jpls`) derives them from 2^P-1
+//! instead and uses the LSE MAXVAL only for the thresholds, the prediction
+//! clamp and the reconstruction bounds; its encoder and decoder agree with
+//! each other, so such streams are only decodable with its convention.
+//! [`Convention`] selects between the two; see `decoder::decode`.
 
 use crate::error::JpeglsError;
 use crate::marker::PresetParams;
 
+/// How RANGE, qbpp, bpp and LIMIT are derived when MAXVAL != 2^P-1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Convention {
+    /// T.87 A.2.1: from MAXVAL.
+    Standard,
+    /// CharLS 2.x: from 2^P-1 (MAXVAL still bounds the samples).
+    CharLs,
+}
+
 /// Fully resolved parameters used while decoding one scan.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CodingParams {
     pub(crate) maxval: i32,
     pub(crate) near: i32,
@@ -46,6 +63,7 @@ impl CodingParams {
         precision: u8,
         preset: &PresetParams,
         near: u8,
+        convention: Convention,
     ) -> Result<Self, JpeglsError> {
         let full = (1i32 << precision) - 1;
         let maxval = if preset.maxval == 0 {
@@ -112,9 +130,14 @@ impl CodingParams {
                 "RESET {reset} smaller than 3"
             )));
         }
-        let range = (maxval + 2 * near) / (2 * near + 1) + 1;
+        // The sample range the error coding is sized for (A.2.1).
+        let basis = match convention {
+            Convention::Standard => maxval,
+            Convention::CharLs => full,
+        };
+        let range = (basis + 2 * near) / (2 * near + 1) + 1;
         let qbpp = ceil_log2(range);
-        let bpp = ceil_log2(maxval + 1).max(2);
+        let bpp = ceil_log2(basis + 1).max(2);
         let limit = 2 * (bpp + bpp.max(8));
         Ok(CodingParams {
             maxval,
@@ -136,24 +159,65 @@ mod tests {
 
     #[test]
     fn defaults_8bit() {
-        let p = CodingParams::resolve(8, &PresetParams::default(), 0).unwrap();
+        let p =
+            CodingParams::resolve(8, &PresetParams::default(), 0, Convention::Standard).unwrap();
         assert_eq!((p.t1, p.t2, p.t3, p.reset), (3, 7, 21, 64));
         assert_eq!((p.range, p.qbpp, p.limit), (256, 8, 32));
     }
 
     #[test]
     fn defaults_16bit_and_near() {
-        let p = CodingParams::resolve(16, &PresetParams::default(), 0).unwrap();
+        let p =
+            CodingParams::resolve(16, &PresetParams::default(), 0, Convention::Standard).unwrap();
         assert_eq!((p.t1, p.t2, p.t3), (18, 67, 276));
         assert_eq!((p.qbpp, p.limit), (16, 64));
-        let p = CodingParams::resolve(12, &PresetParams::default(), 3).unwrap();
+        let p =
+            CodingParams::resolve(12, &PresetParams::default(), 3, Convention::Standard).unwrap();
         assert_eq!((p.t1, p.t2, p.t3), (27, 82, 297));
         assert_eq!(p.range, (4095 + 6) / 7 + 1);
     }
 
+    /// MAXVAL != 2^P-1: T.87 sizes the error coding by MAXVAL, CharLS 2.x
+    /// by 2^P-1; thresholds and MAXVAL itself are the same in both.
+    #[test]
+    fn custom_maxval_conventions() {
+        let preset = PresetParams {
+            maxval: 200,
+            ..PresetParams::default()
+        };
+        let s = CodingParams::resolve(8, &preset, 0, Convention::Standard).unwrap();
+        let c = CodingParams::resolve(8, &preset, 0, Convention::CharLs).unwrap();
+        assert_eq!((s.maxval, s.t1, s.t2, s.t3), (200, 3, 7, 21));
+        assert_eq!((s.range, s.qbpp, s.limit), (201, 8, 32));
+        assert_eq!((c.maxval, c.t1, c.t2, c.t3), (200, 3, 7, 21));
+        assert_eq!((c.range, c.qbpp, c.limit), (256, 8, 32));
+        let preset = PresetParams {
+            maxval: 3000,
+            ..PresetParams::default()
+        };
+        let s = CodingParams::resolve(12, &preset, 2, Convention::Standard).unwrap();
+        let c = CodingParams::resolve(12, &preset, 2, Convention::CharLs).unwrap();
+        // FACTOR = (3000 + 128) / 256 = 12
+        assert_eq!((s.t1, s.t2, s.t3), (20, 61, 222));
+        assert_eq!((c.t1, c.t2, c.t3), (20, 61, 222));
+        assert_eq!((s.range, c.range), (3004 / 5 + 1, 4099 / 5 + 1));
+        // 2^P-1 or no LSE MAXVAL: the conventions coincide.
+        for maxval in [0, 4095] {
+            let preset = PresetParams {
+                maxval,
+                ..PresetParams::default()
+            };
+            assert_eq!(
+                CodingParams::resolve(12, &preset, 3, Convention::Standard).unwrap(),
+                CodingParams::resolve(12, &preset, 3, Convention::CharLs).unwrap()
+            );
+        }
+    }
+
     #[test]
     fn defaults_low_precision() {
-        let p = CodingParams::resolve(4, &PresetParams::default(), 0).unwrap();
+        let p =
+            CodingParams::resolve(4, &PresetParams::default(), 0, Convention::Standard).unwrap();
         // FACTOR = 16: max(2, 0), max(3, 0), max(4, 1)
         assert_eq!((p.t1, p.t2, p.t3), (2, 3, 4));
     }

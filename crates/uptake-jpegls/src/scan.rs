@@ -28,7 +28,8 @@ struct ScanDecoder<'a> {
 }
 
 /// Decodes one scan whose entropy-coded data starts at `start`; returns the
-/// offset of the marker that follows the scan data.
+/// offset of the marker that follows the scan data and whether every
+/// entropy-coded segment was consumed exactly up to its padding.
 pub(crate) fn decode_scan(
     data: &[u8],
     start: usize,
@@ -37,7 +38,7 @@ pub(crate) fn decode_scan(
     restart_interval: u32,
     layout: &OutputLayout,
     out: &mut [u16],
-) -> Result<usize, JpeglsError> {
+) -> Result<(usize, bool), JpeglsError> {
     let mut dec = ScanDecoder {
         br: BitReader::new(data, start),
         ctx: Contexts::new(&p),
@@ -47,6 +48,7 @@ pub(crate) fn decode_scan(
     };
     let ns = layout.offsets.len();
     let w = layout.width;
+    let mut clean = true;
     let restart = if restart_interval == 0 {
         usize::MAX
     } else {
@@ -59,6 +61,7 @@ pub(crate) fn decode_scan(
         let mut restarts = 0u8;
         for y in 0..layout.height {
             if y > 0 && y % restart == 0 {
+                clean &= dec.br.ended_cleanly();
                 dec.restart(restarts)?;
                 restarts = restarts.wrapping_add(1);
                 prev.fill(0);
@@ -75,6 +78,7 @@ pub(crate) fn decode_scan(
         let mut restarts = 0u8;
         for y in 0..layout.height {
             if y > 0 && y % restart == 0 {
+                clean &= dec.br.ended_cleanly();
                 dec.restart(restarts)?;
                 restarts = restarts.wrapping_add(1);
                 prev.iter_mut().for_each(|l| l.fill(0));
@@ -93,7 +97,8 @@ pub(crate) fn decode_scan(
             }
         }
     }
-    Ok(dec.br.end())
+    clean &= dec.br.ended_cleanly();
+    Ok((dec.br.end(), clean))
 }
 
 /// Copies one decoded line of one component into the output.

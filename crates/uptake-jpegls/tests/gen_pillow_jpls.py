@@ -57,10 +57,17 @@ CASES = [
     ("gray16_noise", 40, 30, 1, 16, "noise", {}),
     ("gray16_flat_near2", 900, 12, 1, 16, "flat", {"near_lossless": 2}),
     ("gray8_thresholds", 60, 40, 1, 8, "smooth", {"t1": 4, "t2": 9, "t3": 20, "reset": 30}),
-    # Open issue: with an LSE MAXVAL that is not 2^P-1 (here 200) our output
-    # differs from CharLS 2.x in about half of the samples; not yet
-    # understood, so the case is left out. DICOM never uses such MAXVALs.
-    # ("gray8_maxval200", 60, 40, 1, 8, "smooth", {"maxval": 200}),
+    # LSE MAXVAL below 2^P-1 (RANGE, the default thresholds and the initial
+    # A follow MAXVAL, not P), lossless and near-lossless.
+    ("gray8_maxval200", 60, 40, 1, 8, "smooth", {"maxval": 200}),
+    ("gray8_maxval200_near2", 60, 40, 1, 8, "smooth", {"maxval": 200, "near_lossless": 2}),
+    ("gray8_maxval200_flat", 700, 12, 1, 8, "flat", {"maxval": 200}),
+    ("gray10_maxval1000", 70, 33, 1, 10, "smooth", {"maxval": 1000}),
+    ("gray10_maxval1000_near2", 70, 33, 1, 10, "smooth", {"maxval": 1000, "near_lossless": 2}),
+    ("gray12_maxval3000", 70, 33, 1, 12, "smooth", {"maxval": 3000}),
+    ("gray12_maxval3000_near2", 70, 33, 1, 12, "noise", {"maxval": 3000, "near_lossless": 2}),
+    ("gray16_maxval60000", 60, 30, 1, 16, "smooth", {"maxval": 60000}),
+    ("gray16_maxval60000_near2", 900, 12, 1, 16, "flat", {"maxval": 60000, "near_lossless": 2}),
     ("rgb8_ilv0", 45, 30, 3, 8, "smooth", {"interleave_mode": 0}),
     ("rgb8_ilv1", 45, 30, 3, 8, "smooth", {"interleave_mode": 1}),
     ("rgb8_ilv2", 45, 30, 3, 8, "smooth", {"interleave_mode": 2}),
