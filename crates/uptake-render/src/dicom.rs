@@ -1,0 +1,91 @@
+//! Feature `dicom`: conversions from `uptake-dicom` / `uptake-quant` volumes, and the whole
+//! `uptake render PATH ...` command (load a study folder, SUV, render, write a PNG).
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+use uptake_dicom::{Geometry, Volume};
+use uptake_quant::suv::{SuvOverrides, SuvType};
+use uptake_quant::SuvVolume;
+
+use crate::cli::{render_scene_on, RenderRequest};
+use crate::error::RenderError;
+use crate::renderer::Scene;
+use crate::volume::{ValueKind, VolumeDesc, VolumeGeometry, Voxels};
+
+/// Why a study could not be rendered.
+#[derive(Debug, Error)]
+pub enum StudyRenderError {
+    /// No CT or PET series in the folder.
+    #[error("no CT or PET series found under {0}")]
+    NoImages(String),
+    /// A series could not be assembled into a volume.
+    #[error("{0}")]
+    Assemble(String),
+    /// The SUV factor was refused (show the reason; never a substitute).
+    #[error("SUV: {0}")]
+    Suv(#[from] uptake_quant::QuantError),
+    /// Rendering failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+}
+
+/// The renderer's geometry of an `uptake-dicom` geometry.
+pub fn geometry(g: &Geometry) -> VolumeGeometry {
+    VolumeGeometry {
+        dims: g.dims,
+        origin: g.origin,
+        spacing: g.spacing,
+        axes: g.axes,
+    }
+}
+
+/// A CT volume (HU) as the renderer's input, borrowing its voxels (i16 stays i16).
+pub fn ct_desc(v: &Volume) -> Result<VolumeDesc<'_>, RenderError> {
+    let values = match &v.voxels {
+        uptake_dicom::volume::Voxels::I16(a) => a.as_slice().map(Voxels::I16),
+        uptake_dicom::volume::Voxels::F32(a) => a.as_slice().map(Voxels::F32),
+    }
+    .ok_or(RenderError::WrongLength {
+        expected: v.geometry.dims.iter().product(),
+        got: 0,
+    })?;
+    VolumeDesc::new(geometry(&v.geometry), values, ValueKind::Hu)
+}
+
+/// A PET SUV volume as the renderer's input (missing slices, NaN, display as 0).
+pub fn suv_desc(v: &SuvVolume) -> Result<VolumeDesc<'_>, RenderError> {
+    let values = v.values.as_slice().ok_or(RenderError::WrongLength {
+        expected: v.geometry.dims.iter().product(),
+        got: 0,
+    })?;
+    VolumeDesc::new(geometry(&v.geometry), Voxels::F32(values), ValueKind::Suv)
+}
+
+/// `uptake render PATH ...`: loads the study under `path`, converts the PET to SUVbw (a
+/// refused SUV is an error with its reason), renders `req` offscreen and writes `out` (PNG).
+/// Returns the adapter used, e.g. `llvmpipe (...) (Vulkan)`.
+pub fn render_study_png(path: &Path, req: &RenderRequest, out: &Path) -> Result<String, StudyRenderError> {
+    let study = uptake_dicom::load_paths(&[PathBuf::from(path)]);
+    let pet_plan = study.pet_plan();
+    let ct = match study.ct_plan(pet_plan) {
+        Some(plan) => Some(study.volume(plan).map_err(|e| StudyRenderError::Assemble(e.to_string()))?),
+        None => None,
+    };
+    let suv = match pet_plan {
+        Some(plan) => Some(SuvVolume::from_plan(&study, plan, SuvType::Bw, &SuvOverrides::default())?),
+        None => None,
+    };
+    if ct.is_none() && suv.is_none() {
+        return Err(StudyRenderError::NoImages(path.display().to_string()));
+    }
+    let scene = Scene {
+        ct: ct.as_ref().map(ct_desc).transpose()?,
+        pet: suv.as_ref().map(suv_desc).transpose()?,
+        labels: None,
+    };
+    let gpu = crate::Gpu::headless_blocking()?;
+    let image = render_scene_on(&gpu, &scene, req)?;
+    image.save_png(out)?;
+    Ok(gpu.adapter_name())
+}

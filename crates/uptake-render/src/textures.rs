@@ -1,0 +1,199 @@
+//! Volume textures: one 3D texture per volume (R16Float display copy of HU or SUV, R8Uint
+//! labels), shared by every view, filled slice by slice without re-creating it.
+
+use crate::error::RenderError;
+use crate::volume::{VolumeGeometry, Voxels};
+
+/// A volume on the GPU and the geometry it was allocated with.
+#[derive(Debug)]
+pub(crate) struct VolumeTexture {
+    pub(crate) texture: wgpu::Texture,
+    pub(crate) view: wgpu::TextureView,
+    pub(crate) geometry: VolumeGeometry,
+}
+
+impl VolumeTexture {
+    /// Allocates (zero-filled) a texture for `geometry`; refuses volumes beyond the device's
+    /// 3D texture limit with [`RenderError::VolumeTooLarge`].
+    pub(crate) fn allocate(
+        device: &wgpu::Device,
+        geometry: &VolumeGeometry,
+        format: wgpu::TextureFormat,
+        label: &str,
+    ) -> Result<Self, RenderError> {
+        geometry.validate()?;
+        let max = device.limits().max_texture_dimension_3d;
+        if geometry.dims.iter().any(|&d| d > max as usize) {
+            return Err(RenderError::VolumeTooLarge {
+                dims: geometry.dims,
+                max,
+            });
+        }
+        let texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some(label),
+            size: extent(geometry.dims),
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D3,
+            format,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        });
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        Ok(VolumeTexture {
+            texture,
+            view,
+            geometry: *geometry,
+        })
+    }
+
+    fn check_range(&self, first: usize, count: usize) -> Result<(), RenderError> {
+        let slices = self.geometry.dims[2];
+        if first + count > slices {
+            return Err(RenderError::SliceRange {
+                first,
+                end: first + count,
+                slices,
+            });
+        }
+        Ok(())
+    }
+
+    /// Writes whole slices `first..` from `values` (a multiple of one slice) as f16, one
+    /// `write_texture` per slice.
+    pub(crate) fn write_f16_slices(
+        &self,
+        queue: &wgpu::Queue,
+        first: usize,
+        values: Voxels<'_>,
+    ) -> Result<(), RenderError> {
+        let [w, h, _] = self.geometry.dims;
+        let per = w * h;
+        if values.len() % per != 0 {
+            return Err(RenderError::WrongLength {
+                expected: (values.len() / per + 1) * per,
+                got: values.len(),
+            });
+        }
+        let count = values.len() / per;
+        self.check_range(first, count)?;
+        for s in 0..count {
+            let bytes = values.f16_bytes(s * per..(s + 1) * per);
+            self.write_slice(queue, first + s, &bytes, 2);
+        }
+        Ok(())
+    }
+
+    /// Writes whole slices of u8 labels.
+    pub(crate) fn write_u8_slices(
+        &self,
+        queue: &wgpu::Queue,
+        first: usize,
+        values: &[u8],
+    ) -> Result<(), RenderError> {
+        let [w, h, _] = self.geometry.dims;
+        let per = w * h;
+        if values.len() % per != 0 {
+            return Err(RenderError::WrongLength {
+                expected: (values.len() / per + 1) * per,
+                got: values.len(),
+            });
+        }
+        let count = values.len() / per;
+        self.check_range(first, count)?;
+        for s in 0..count {
+            self.write_slice(queue, first + s, &values[s * per..(s + 1) * per], 1);
+        }
+        Ok(())
+    }
+
+    fn write_slice(&self, queue: &wgpu::Queue, k: usize, bytes: &[u8], bpp: usize) {
+        let [w, h, _] = self.geometry.dims;
+        queue.write_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture: &self.texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d {
+                    x: 0,
+                    y: 0,
+                    z: k as u32,
+                },
+                aspect: wgpu::TextureAspect::All,
+            },
+            bytes,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some((w * bpp) as u32),
+                rows_per_image: Some(h as u32),
+            },
+            wgpu::Extent3d {
+                width: w as u32,
+                height: h as u32,
+                depth_or_array_layers: 1,
+            },
+        );
+    }
+}
+
+pub(crate) fn extent(dims: [usize; 3]) -> wgpu::Extent3d {
+    wgpu::Extent3d {
+        width: dims[0] as u32,
+        height: dims[1] as u32,
+        depth_or_array_layers: dims[2] as u32,
+    }
+}
+
+/// A 1×1×1 texture bound where a volume is absent.
+pub(crate) fn placeholder(device: &wgpu::Device, format: wgpu::TextureFormat) -> wgpu::TextureView {
+    device
+        .create_texture(&wgpu::TextureDescriptor {
+            label: Some("placeholder volume"),
+            size: extent([1, 1, 1]),
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D3,
+            format,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING,
+            view_formats: &[],
+        })
+        .create_view(&wgpu::TextureViewDescriptor::default())
+}
+
+/// The colour-map LUT texture (256 × number of maps, RGBA8).
+pub(crate) fn lut_texture(device: &wgpu::Device, queue: &wgpu::Queue) -> wgpu::TextureView {
+    let rows = crate::colormap::Colormap::ALL.len() as u32;
+    let texture = device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("colour maps"),
+        size: wgpu::Extent3d {
+            width: 256,
+            height: rows,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    queue.write_texture(
+        wgpu::TexelCopyTextureInfo {
+            texture: &texture,
+            mip_level: 0,
+            origin: wgpu::Origin3d::ZERO,
+            aspect: wgpu::TextureAspect::All,
+        },
+        &crate::colormap::Colormap::lut_texture_bytes(),
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(256 * 4),
+            rows_per_image: Some(rows),
+        },
+        wgpu::Extent3d {
+            width: 256,
+            height: rows,
+            depth_or_array_layers: 1,
+        },
+    );
+    texture.create_view(&wgpu::TextureViewDescriptor::default())
+}

@@ -1,0 +1,228 @@
+//! Volumes as plain data: voxels plus the image→patient affine. No DICOM here: callers
+//! convert (see the `dicom` feature for `uptake-dicom` / `uptake-quant` volumes).
+
+use crate::error::RenderError;
+use crate::math::{add, invert3, mul3, scale, sub, Mat3, Vec3};
+
+/// What the values of a volume are (selects how it is displayed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// CT numbers in Hounsfield units (shown in grey through a window).
+    Hu,
+    /// PET standardised uptake values (shown through a colour map and an SUV range).
+    Suv,
+}
+
+/// Image→patient geometry: voxel `(i, j, k)` (column, row, slice) has its centre at
+/// `origin + i·spacing[0]·axes[0] + j·spacing[1]·axes[1] + k·spacing[2]·axes[2]` (LPS mm).
+/// Sheared grids (gantry tilt) are allowed: `axes` need not be orthogonal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VolumeGeometry {
+    /// Voxel counts along i, j, k.
+    pub dims: [usize; 3],
+    /// Patient point (LPS mm) of the centre of voxel (0, 0, 0).
+    pub origin: Vec3,
+    /// Distance in mm between voxel centres along i, j, k.
+    pub spacing: Vec3,
+    /// Unit patient directions of the i, j and k index axes.
+    pub axes: [Vec3; 3],
+}
+
+impl VolumeGeometry {
+    /// The 3×3 matrix mapping index steps to mm (columns = axes × spacing).
+    pub fn linear(&self) -> Mat3 {
+        let mut m = [[0.0; 3]; 3];
+        for (c, axis) in self.axes.iter().enumerate() {
+            for (r, row) in m.iter_mut().enumerate() {
+                row[c] = axis[r] * self.spacing[c];
+            }
+        }
+        m
+    }
+
+    /// Checks dimensions and that the affine is invertible.
+    pub fn validate(&self) -> Result<(), RenderError> {
+        if self.dims.contains(&0) {
+            return Err(RenderError::EmptyVolume(self.dims));
+        }
+        if !self.origin.iter().all(|v| v.is_finite()) || invert3(&self.linear()).is_none() {
+            return Err(RenderError::SingularAffine);
+        }
+        Ok(())
+    }
+
+    /// Number of voxels.
+    pub fn voxel_count(&self) -> usize {
+        self.dims[0] * self.dims[1] * self.dims[2]
+    }
+
+    /// Patient point of a continuous voxel index.
+    pub fn index_to_patient(&self, idx: Vec3) -> Vec3 {
+        add(self.origin, mul3(&self.linear(), idx))
+    }
+
+    /// Continuous voxel index of a patient point (`None` for a singular affine).
+    pub fn patient_to_index(&self, p: Vec3) -> Option<Vec3> {
+        let inv = invert3(&self.linear())?;
+        Some(mul3(&inv, sub(p, self.origin)))
+    }
+
+    /// Patient-space centre of the volume.
+    pub fn centre(&self) -> Vec3 {
+        self.index_to_patient(self.dims.map(|d| (d as f64 - 1.0) / 2.0))
+    }
+
+    /// The eight corners of the volume's extent (voxel centres ± half a voxel), LPS mm.
+    pub fn corners(&self) -> [Vec3; 8] {
+        let mut out = [[0.0; 3]; 8];
+        for (n, c) in out.iter_mut().enumerate() {
+            let idx = [0, 1, 2].map(|a| {
+                if n >> a & 1 == 1 {
+                    self.dims[a] as f64 - 0.5
+                } else {
+                    -0.5
+                }
+            });
+            *c = self.index_to_patient(idx);
+        }
+        out
+    }
+
+    /// Column-major 4×4 matrix (WGSL `mat4x4<f32>`) from patient point to continuous index;
+    /// with `normalised`, to texture coordinates `(index + 0.5) / dims` instead.
+    pub fn patient_to_index_matrix(&self, normalised: bool) -> Result<[[f32; 4]; 4], RenderError> {
+        let inv = invert3(&self.linear()).ok_or(RenderError::SingularAffine)?;
+        let t = scale(mul3(&inv, self.origin), -1.0);
+        let mut cols = [[0.0f32; 4]; 4];
+        for a in 0..3 {
+            let (s, off) = if normalised {
+                (1.0 / self.dims[a] as f64, 0.5 / self.dims[a] as f64)
+            } else {
+                (1.0, 0.0)
+            };
+            for (b, col) in cols.iter_mut().take(3).enumerate() {
+                col[a] = (inv[a][b] * s) as f32;
+            }
+            cols[3][a] = (t[a] * s + off) as f32;
+        }
+        cols[3][3] = 1.0;
+        Ok(cols)
+    }
+
+    /// Smallest voxel spacing in mm.
+    pub fn min_spacing(&self) -> f64 {
+        self.spacing.iter().fold(f64::INFINITY, |m, s| m.min(s.abs()))
+    }
+}
+
+/// Voxel values, i fastest then j then k (the layout of an ndarray `[k, j, i]` in standard
+/// order). CT usually stays i16 (decision 7: no f32 copy of a whole CT).
+#[derive(Debug, Clone, Copy)]
+pub enum Voxels<'a> {
+    /// Float values (SUV); NaN (e.g. a missing slice) is displayed as 0.
+    F32(&'a [f32]),
+    /// Integer values (HU).
+    I16(&'a [i16]),
+}
+
+impl Voxels<'_> {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Voxels::F32(v) => v.len(),
+            Voxels::I16(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Value `n` as f64 (NaN mapped to 0, as displayed); `None` past the end.
+    pub fn get(&self, n: usize) -> Option<f64> {
+        match self {
+            Voxels::F32(v) => v.get(n).map(|x| if x.is_nan() { 0.0 } else { *x as f64 }),
+            Voxels::I16(v) => v.get(n).map(|x| *x as f64),
+        }
+    }
+
+    /// Values `range` as f16 little-endian bytes: the GPU display copy (R16Float).
+    pub(crate) fn f16_bytes(&self, range: std::ops::Range<usize>) -> Vec<u8> {
+        let mut out = Vec::with_capacity(range.len() * 2);
+        let mut push = |x: f32| {
+            let x = if x.is_nan() { 0.0 } else { x };
+            out.extend_from_slice(&half::f16::from_f32(x).to_le_bytes());
+        };
+        match self {
+            Voxels::F32(v) => v[range].iter().for_each(|x| push(*x)),
+            Voxels::I16(v) => v[range].iter().for_each(|x| push(*x as f32)),
+        }
+        out
+    }
+}
+
+/// A volume handed to the renderer: geometry, values and what they mean.
+#[derive(Debug, Clone, Copy)]
+pub struct VolumeDesc<'a> {
+    /// Image→patient geometry.
+    pub geometry: VolumeGeometry,
+    /// Voxel values (`geometry.voxel_count()` of them).
+    pub values: Voxels<'a>,
+    /// HU or SUV.
+    pub kind: ValueKind,
+}
+
+impl<'a> VolumeDesc<'a> {
+    /// A checked volume description.
+    pub fn new(
+        geometry: VolumeGeometry,
+        values: Voxels<'a>,
+        kind: ValueKind,
+    ) -> Result<Self, RenderError> {
+        geometry.validate()?;
+        if values.len() != geometry.voxel_count() {
+            return Err(RenderError::WrongLength {
+                expected: geometry.voxel_count(),
+                got: values.len(),
+            });
+        }
+        Ok(VolumeDesc {
+            geometry,
+            values,
+            kind,
+        })
+    }
+
+    /// Value of voxel `[i, j, k]`; `None` outside.
+    pub fn voxel(&self, v: [usize; 3]) -> Option<f64> {
+        let d = self.geometry.dims;
+        if v[0] >= d[0] || v[1] >= d[1] || v[2] >= d[2] {
+            return None;
+        }
+        self.values.get((v[2] * d[1] + v[1]) * d[0] + v[0])
+    }
+
+    /// The voxel nearest a patient point (`None` when the point is outside the volume).
+    pub fn nearest_voxel(&self, p: Vec3) -> Option<[usize; 3]> {
+        let idx = self.geometry.patient_to_index(p)?;
+        let mut out = [0usize; 3];
+        for a in 0..3 {
+            let r = (idx[a] + 0.5).floor();
+            if !(r >= 0.0 && r < self.geometry.dims[a] as f64) {
+                return None;
+            }
+            out[a] = r as usize;
+        }
+        Some(out)
+    }
+}
+
+/// A segmentation label volume (0 = background, 1..=255 = label), on its own grid.
+#[derive(Debug, Clone, Copy)]
+pub struct LabelDesc<'a> {
+    /// Image→patient geometry.
+    pub geometry: VolumeGeometry,
+    /// One label per voxel, i fastest.
+    pub labels: &'a [u8],
+}
