@@ -6,22 +6,28 @@
 //! - `decode/*`: clinical CT slices (512×512, 12-bit) transcoded once with dcmtk / pydicom, then
 //!   `decode_frame_into::<i16>` per slice. Throughput is decoded bytes out (2 per sample).
 //!
-//! Everything is single-threaded except `assemble/clinical_native_le_parallel`. A missing
+//! - `decode_wg04/*`: the two real CT slices of the WG04 compression set in each syntax, read
+//!   from `../shared/data/wg04` (skipped when absent). The phantom is piecewise smooth and
+//!   compresses far better than a real CT, so its codec figures are optimistic; these are not.
+//! - `load/*`: `load_paths_threads` on the phantom directory (page cache warm) + volumes.
+//!
+//! Everything is single-threaded except the benches named `…2threads` / `…_2thread`. A missing
 //! external encoder skips its bench with a message. Run with
 //! `cargo bench -p uptake-dicom --bench assemble`.
 
-use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-use uptake_dicom::{DicomInstance, LoadedStudy, Volume};
+use uptake_dicom::load::parse_all_threads;
+use uptake_dicom::{load_paths_threads, DicomInstance, LoadedStudy, Volume};
 use uptake_phantom::{write_study, PhantomOptions, Size};
 
 /// Clinical CT slices taken for the codec benches (spread along the body).
 const CODEC_SLICES: usize = 12;
 
 struct Fixture {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     /// (name, bytes) of every phantom file.
     files: Vec<(String, Vec<u8>)>,
     /// CT file paths on disk, sorted by name.
@@ -57,7 +63,7 @@ fn fixture() -> Fixture {
         })
         .collect();
     Fixture {
-        _dir: dir,
+        dir,
         files,
         ct_paths,
     }
@@ -70,12 +76,12 @@ fn parse_all(files: &[(String, Vec<u8>)]) -> Vec<DicomInstance> {
         .collect()
 }
 
-fn volumes(study: &LoadedStudy) -> (Volume, Volume) {
+fn volumes(study: &LoadedStudy, threads: usize) -> (Volume, Volume) {
     let pet = study.pet_plan().expect("PET plan");
     let ct = study.ct_plan(Some(pet)).expect("CT plan");
     (
-        study.volume(ct).expect("CT volume"),
-        study.volume(pet).expect("PET volume"),
+        study.volume_threads(ct, threads).expect("CT volume"),
+        study.volume_threads(pet, threads).expect("PET volume"),
     )
 }
 
@@ -88,35 +94,67 @@ fn bench_assemble(c: &mut Criterion, fx: &Fixture) {
         .measurement_time(Duration::from_secs(6))
         .throughput(Throughput::Bytes(total));
 
+    // Outputs (hundreds of MB) are dropped outside the timed region.
     g.bench_function("clinical_native_le", |b| {
-        b.iter(|| {
+        b.iter_with_large_drop(|| {
             let study = LoadedStudy::from_instances(parse_all(&fx.files));
-            let (ct, pet) = volumes(&study);
-            (ct.voxels.byte_len(), pet.voxels.byte_len())
+            let vols = volumes(&study, 1);
+            (study, vols)
         })
     });
+    g.bench_function("clinical_native_le_owned", |b| {
+        b.iter_batched(
+            || fx.files.clone(),
+            |files| {
+                let instances = files
+                    .into_iter()
+                    .map(|(name, bytes)| {
+                        DicomInstance::from_vec(&name, bytes).expect("phantom parses")
+                    })
+                    .collect();
+                let study = LoadedStudy::from_instances(instances);
+                let vols = volumes(&study, 1);
+                (study, vols)
+            },
+            BatchSize::PerIteration,
+        )
+    });
     g.bench_function("parse_and_plan", |b| {
-        b.iter(|| {
-            LoadedStudy::from_instances(parse_all(&fx.files))
-                .plans
-                .len()
-        })
+        b.iter_with_large_drop(|| LoadedStudy::from_instances(parse_all(&fx.files)))
     });
     let study = LoadedStudy::from_instances(parse_all(&fx.files));
     g.bench_function("volumes_only", |b| {
-        b.iter(|| {
-            let (ct, pet) = volumes(&study);
-            (ct.voxels.byte_len(), pet.voxels.byte_len())
-        })
+        b.iter_with_large_drop(|| volumes(&study, 1))
     });
     drop(study);
-    g.bench_function("clinical_native_le_parallel", |b| {
-        b.iter(|| {
-            let study = LoadedStudy::from_instances(uptake_dicom::load::parse_all(&fx.files).0);
-            let (ct, pet) = volumes(&study);
-            (ct.voxels.byte_len(), pet.voxels.byte_len())
+    g.bench_function("clinical_native_le_2threads", |b| {
+        b.iter_with_large_drop(|| {
+            let (instances, errors) = parse_all_threads(&fx.files, 2);
+            assert!(errors.is_empty());
+            let study = LoadedStudy::from_instances(instances);
+            let vols = volumes(&study, 2);
+            (study, vols)
         })
     });
+    g.finish();
+
+    // From files on disk (page cache warm): what `uptake` does with a directory.
+    let mut g = c.benchmark_group("load");
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(6))
+        .throughput(Throughput::Bytes(total));
+    for threads in [1, 2] {
+        g.bench_function(format!("clinical_dir_{threads}thread"), |b| {
+            b.iter_with_large_drop(|| {
+                let study = load_paths_threads(&[fx.dir.path().to_path_buf()], threads);
+                assert!(study.errors.is_empty());
+                let vols = volumes(&study, threads);
+                (study, vols)
+            })
+        });
+    }
     g.finish();
 }
 
@@ -139,26 +177,62 @@ fn transcode(tool: &str, args: &[&str], src: &Path, dst: &Path) -> bool {
     }
 }
 
-fn decode_bench(c: &mut Criterion, name: &str, instances: &[DicomInstance]) {
-    let per = instances
-        .first()
+fn decode_bench(c: &mut Criterion, group: &str, name: &str, instances: &[DicomInstance]) {
+    let samples: usize = instances
+        .iter()
         .map(|i| i.header.pixel.samples_per_frame())
+        .sum();
+    let max = instances
+        .iter()
+        .map(|i| i.header.pixel.samples_per_frame())
+        .max()
         .unwrap_or(0);
-    let mut out = vec![0i16; per];
-    let mut g = c.benchmark_group("decode");
+    // i16 where every slice is exact in it (CT HU), otherwise f32, as Volume::assemble does.
+    let mut out16 = vec![0i16; max];
+    let mut out32 = vec![0f32; max];
+    let as_i16 = instances.iter().all(|i| {
+        let n = i.header.pixel.samples_per_frame();
+        i.decode_frame_into(0, &mut out16[..n]).unwrap_or(false)
+    });
+    let mut g = c.benchmark_group(group);
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4))
-        .throughput(Throughput::Bytes((instances.len() * per * 2) as u64));
+        .throughput(Throughput::Bytes((samples * 2) as u64));
     g.bench_function(name, |b| {
         b.iter(|| {
             for inst in instances {
-                let exact = inst.decode_frame_into(0, &mut out).expect("slice decodes");
-                assert!(exact, "CT slice not exact in i16");
+                let n = inst.header.pixel.samples_per_frame();
+                let ok = if as_i16 {
+                    inst.decode_frame_into(0, &mut out16[..n])
+                } else {
+                    inst.decode_frame_into(0, &mut out32[..n])
+                };
+                assert!(ok.expect("slice decodes"));
             }
         })
     });
     g.finish();
+}
+
+/// The real CT slices of the WG04 compression set (CT1 GE, CT2 Toshiba), when present.
+fn bench_decode_wg04(c: &mut Criterion) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/wg04");
+    for (name, suffix) in [
+        ("uncompressed_le", "UNC"),
+        ("jpeg_lossless", "JPLL"),
+        ("jpeg_ls", "JLSL"),
+        ("jpeg2000_lossless", "J2KR"),
+    ] {
+        let instances: Result<Vec<DicomInstance>, _> = ["CT1", "CT2"]
+            .iter()
+            .map(|ct| DicomInstance::open(&dir.join(format!("{ct}_{suffix}.dcm"))))
+            .collect();
+        match instances {
+            Ok(instances) => decode_bench(c, "decode_wg04", name, &instances),
+            Err(e) => eprintln!("decode_wg04/{name}: skipped ({e})"),
+        }
+    }
 }
 
 fn bench_decode(c: &mut Criterion, fx: &Fixture) {
@@ -225,7 +299,7 @@ fn bench_decode(c: &mut Criterion, fx: &Fixture) {
             "decode/{name}: {} slices, transfer syntax {ts}, {compressed} file bytes",
             instances.len()
         );
-        decode_bench(c, name, &instances);
+        decode_bench(c, "decode", name, &instances);
     }
 }
 
@@ -233,6 +307,7 @@ fn benches(c: &mut Criterion) {
     let fx = fixture();
     bench_assemble(c, &fx);
     bench_decode(c, &fx);
+    bench_decode_wg04(c);
 }
 
 criterion_group!(assemble, benches);
