@@ -42,14 +42,15 @@ fn collect_files(
     Ok(())
 }
 
-/// Loads every DICOM image under `paths` (files, or directories walked recursively), reading
-/// and parsing files on the available cores (at most 4); the result does not depend on the
-/// thread count.
+/// Loads every DICOM image under `paths` (files, or directories walked recursively), on this
+/// thread. See [`load_paths_threads`] for the parallel option.
 pub fn load_paths(paths: &[PathBuf]) -> LoadedStudy {
-    load_paths_threads(paths, par::default_threads())
+    load_paths_threads(paths, 1)
 }
 
-/// [`load_paths`] reading and parsing files on up to `threads` threads (1: on this one).
+/// [`load_paths`] reading and parsing files on up to `threads` threads (1: on this one); the
+/// result does not depend on the thread count. Opt-in: on a busy 2-core machine two threads
+/// measured slower than one (the work is mostly the kernel handing out fresh pages).
 pub fn load_paths_threads(paths: &[PathBuf], threads: usize) -> LoadedStudy {
     let mut study = LoadedStudy::default();
     let mut files = Vec::new();
@@ -113,7 +114,7 @@ pub fn parse_all_threads(
     (ok, errors)
 }
 
-/// [`parse_all_threads`] on the available cores (at most 4).
+/// [`parse_all_threads`] on the available cores (at most 4; one on wasm32).
 pub fn parse_all(files: &[(String, Vec<u8>)]) -> (Vec<DicomInstance>, Vec<InstanceError>) {
     parse_all_threads(files, par::default_threads())
 }
