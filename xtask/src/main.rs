@@ -39,7 +39,7 @@ fn run_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), Str
 }
 
 /// Crates that must build for `wasm32-unknown-unknown` (the browser core).
-const WASM_CRATES: &[&str] = &["uptake-jpegls", "uptake-dicom", "uptake-quant"];
+const WASM_CRATES: &[&str] = &["uptake-jpegls", "uptake-dicom", "uptake-quant", "uptake-dicomweb"];
 
 fn test() -> Result<(), String> {
     setup::setup()?;

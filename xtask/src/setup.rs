@@ -3,7 +3,8 @@
 //! - Rust target `wasm32-unknown-unknown` (the browser core must build for it).
 //! - Debian: `dcmtk` (transcodes phantom slices into every transfer syntax in tests),
 //!   `orthanc` + `orthanc-dicomweb` (the real PACS of the DICOMweb end-to-end tests; never
-//!   `orthanc-gdcm`, which crashes Orthanc on JPEG 2000).
+//!   `orthanc-gdcm`, which crashes Orthanc on JPEG 2000), `curl` (baseline of the retrieval
+//!   benchmark).
 //! - PyPI: `pydicom`, `numpy`, `pylibjpeg`, `pylibjpeg-openjpeg` (independent reference reader and
 //!   JPEG 2000 encoder), `pillow-jpls` (CharLS 2 reference for the JPEG-LS decoder).
 

@@ -22,6 +22,12 @@ pub enum CliError {
     /// The command line was inconsistent.
     #[error("{0}")]
     Usage(String),
+    /// Reading from a DICOMweb server failed (auth, 404, network).
+    #[error("DICOMweb: {0}")]
+    DicomWeb(String),
+    /// The server failed.
+    #[error("server: {0}")]
+    Server(String),
     /// The phantom generator failed.
     #[error("phantom: {0}")]
     Phantom(String),

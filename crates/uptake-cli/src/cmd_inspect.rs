@@ -2,10 +2,9 @@
 
 use crate::cli_error::CliError;
 use crate::output::{self, outln};
-use crate::source;
+use crate::source::{self, Needs, SourceArgs};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use uptake_dicom::geometry::direction_label;
 use uptake_dicom::{LoadedStudy, PatientInfo, PetHeader, SliceProblem, StackPlan};
 use uptake_quant::dicom_inputs::{plan_suv_inputs, series_suv_factor};
@@ -441,8 +440,8 @@ pub fn describe_problem(p: &SliceProblem) -> String {
 }
 
 /// Runs `uptake inspect`.
-pub fn run(paths: &[PathBuf], json: bool) -> Result<(), CliError> {
-    let study = source::load(paths)?;
+pub fn run(source_args: &SourceArgs, json: bool) -> Result<(), CliError> {
+    let study = source::load(source_args, Needs::WholeStudy)?;
     let report = build(&study);
     if json {
         let text =

@@ -2,10 +2,9 @@
 
 use crate::cli_error::CliError;
 use crate::output::{self, outln};
-use crate::source;
+use crate::source::{self, Needs, SourceArgs};
 use crate::suv_args::SuvArgs;
 use serde::Serialize;
-use std::path::PathBuf;
 use uptake_dicom::Volume;
 use uptake_quant::suv::SuvType;
 use uptake_quant::{study_suv_factor, QuantError, SuvVolume};
@@ -75,12 +74,12 @@ fn suv_point(
 
 /// Runs `uptake probe`.
 pub fn run(
-    paths: &[PathBuf],
+    source_args: &SourceArgs,
     at: [f64; 3],
     suv_args: &SuvArgs,
     json: bool,
 ) -> Result<(), CliError> {
-    let study = source::load(paths)?;
+    let study = source::load(source_args, Needs::PetCt)?;
     let pet_plan = study.pet_plan();
     let ct_plan = study.ct_plan(pet_plan);
     let pet: Option<Volume> = pet_plan.map(|p| study.volume(p)).transpose()?;

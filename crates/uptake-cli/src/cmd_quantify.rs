@@ -3,20 +3,18 @@
 use crate::cli_error::CliError;
 use crate::output::{self, outln};
 use crate::point;
-use crate::source;
+use crate::source::{self, Needs, SourceArgs};
 use crate::suv_args::SuvArgs;
 use clap::Args;
 use serde::Serialize;
-use std::path::PathBuf;
 use uptake_quant::reference::{liver_reference, ReferenceRegion};
 use uptake_quant::{quantify_volume, QuantifyReport, QuantifyRequest, SuvVolume, Threshold};
 
 /// Options of `uptake quantify`.
 #[derive(Args)]
 pub struct QuantifyArgs {
-    /// DICOM files or directories (searched recursively).
-    #[arg(required = true)]
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    source: SourceArgs,
     /// A point on the lesion, `X,Y,Z` in mm (LPS); the lesion maximum is searched within 15 mm.
     #[arg(long, value_parser = point::parse_point, allow_hyphen_values = true)]
     seed: [f64; 3],
@@ -76,7 +74,7 @@ pub fn run(args: &QuantifyArgs) -> Result<(), CliError> {
     request.threshold = parse_threshold(&args.threshold, args.liver)?;
     request.suv_type = args.suv.suv_type.into();
     request.overrides = args.suv.overrides();
-    let study = source::load(&args.paths)?;
+    let study = source::load(&args.source, Needs::PetCt)?;
     let vol = SuvVolume::from_study(&study, request.suv_type, &request.overrides)?;
     let quant = quantify_volume(&vol, &request)?;
     let liver = args.liver.map(|c| liver_reference(&vol, c)).transpose()?;

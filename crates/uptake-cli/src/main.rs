@@ -8,6 +8,7 @@ mod cmd_inspect;
 mod cmd_phantom;
 mod cmd_probe;
 mod cmd_quantify;
+mod cmd_serve;
 mod output;
 mod point;
 mod source;
@@ -15,7 +16,6 @@ mod suv_args;
 
 use clap::{Parser, Subcommand};
 use cli_error::CliError;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Uptake PET-CT: inspect, probe, quantify and generate DICOM PET-CT studies.
@@ -31,9 +31,8 @@ enum Command {
     /// List studies and series: modality, vendor, dimensions, spacing, orientation, slice
     /// problems, patient identity (NHS Number) and, for PET, the SUV inputs found.
     Inspect {
-        /// DICOM files or directories (searched recursively).
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        source: source::SourceArgs,
         /// Print JSON (schema `uptake.inspect/1`).
         #[arg(long)]
         json: bool,
@@ -41,9 +40,8 @@ enum Command {
     /// Values at a patient point (LPS mm): CT in HU and PET in its stored units, each sampled
     /// through its own geometry (nearest voxel and trilinear).
     Probe {
-        /// DICOM files or directories (searched recursively).
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        source: source::SourceArgs,
         /// Patient point `X,Y,Z` in mm (DICOM LPS: +X patient left, +Y posterior, +Z head).
         #[arg(long, value_parser = point::parse_point, allow_hyphen_values = true)]
         at: [f64; 3],
@@ -56,19 +54,22 @@ enum Command {
     /// Lesion statistics from a seed point: SUVmax, SUVmean, SUVpeak, SD, MTV, TLG (and the
     /// liver reference with `--liver`).
     Quantify(cmd_quantify::QuantifyArgs),
+    /// Serve the web viewer and DICOMweb (`--dicom-dir DIR` embedded, or `--pacs URL` proxy).
+    Serve(cmd_serve::ServeArgs),
     /// Write a synthetic PET-CT study with known truth (`truth.json`) as DICOM files.
     Phantom(cmd_phantom::PhantomArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Inspect { paths, json } => cmd_inspect::run(&paths, json),
+        Command::Inspect { source, json } => cmd_inspect::run(&source, json),
         Command::Probe {
-            paths,
+            source,
             at,
             suv,
             json,
-        } => cmd_probe::run(&paths, at, &suv, json),
+        } => cmd_probe::run(&source, at, &suv, json),
+        Command::Serve(args) => cmd_serve::run(&args),
         Command::Quantify(args) => cmd_quantify::run(&args),
         Command::Phantom(args) => cmd_phantom::run(&args),
     }

@@ -159,13 +159,13 @@ pub fn suv_inputs(headers: &[&InstanceHeader], slots: &[Option<FrameRef>]) -> Se
         radiopharmaceutical_start_time: start_t,
         radionuclide_total_dose: dose,
         radionuclide_half_life: half_life,
-        radionuclide_code: (nuclide.is_some() || nuclide_code.is_some()).then(|| {
+        radionuclide_code: (nuclide.is_some() || nuclide_code.is_some()).then_some(
             RadionuclideCode {
                 code_value: nuclide_code,
                 coding_scheme: nuclide_scheme,
                 code_meaning: nuclide,
-            }
-        }),
+            },
+        ),
         radionuclide_name: name,
         patient_weight_kg: weight,
         patient_size_m: size,
