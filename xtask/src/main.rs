@@ -4,6 +4,7 @@
 //! - `cargo xtask test`  — setup, then every check CI runs: fmt, clippy, all tests, wasm32 builds.
 //! - `cargo xtask bench` — criterion benchmarks (decode/assembly, JPEG-LS, quantification).
 //! - `cargo xtask demo`  — generate the demo phantom study and inspect it with the CLI.
+//! - `cargo xtask serve` — serve the demo study over DICOMweb (`uptake serve --dicom-dir`).
 
 mod setup;
 
@@ -39,7 +40,12 @@ fn run_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), Str
 }
 
 /// Crates that must build for `wasm32-unknown-unknown` (the browser core).
-const WASM_CRATES: &[&str] = &["uptake-jpegls", "uptake-dicom", "uptake-quant", "uptake-dicomweb"];
+const WASM_CRATES: &[&str] = &[
+    "uptake-jpegls",
+    "uptake-dicom",
+    "uptake-quant",
+    "uptake-dicomweb",
+];
 
 fn test() -> Result<(), String> {
     setup::setup()?;
@@ -124,6 +130,41 @@ fn demo() -> Result<(), String> {
     Ok(())
 }
 
+/// Generates the demo study (if absent) and serves it over DICOMweb with `uptake serve`.
+fn serve() -> Result<(), String> {
+    let out = root().join("test-data/generated/demo");
+    let out_s = out.to_string_lossy().to_string();
+    if !out.join("truth.json").exists() {
+        run(
+            "cargo",
+            &[
+                "run",
+                "--release",
+                "-q",
+                "-p",
+                "uptake-cli",
+                "--",
+                "phantom",
+                &out_s,
+            ],
+        )?;
+    }
+    run(
+        "cargo",
+        &[
+            "run",
+            "--release",
+            "-q",
+            "-p",
+            "uptake-cli",
+            "--",
+            "serve",
+            "--dicom-dir",
+            &out_s,
+        ],
+    )
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -131,8 +172,9 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench(),
         Some("demo") => demo(),
+        Some("serve") => serve(),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|bench|demo>");
+            eprintln!("usage: cargo xtask <setup|test|bench|demo|serve>");
             return ExitCode::from(2);
         }
     };
