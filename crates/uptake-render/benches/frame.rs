@@ -1,1 +1,211 @@
-fn main() {}
+//! Frame time of the standard PET-CT layout at 1920×1080: three fused MPR views (axial,
+//! coronal, sagittal) and the PET MIP, one quadrant each, on the `clinical` phantom
+//! (CT 512²×400, PET 192²×400). Run: `cargo bench -p uptake-render --bench frame`
+//! (see `bench-gpu.sh` for a GPU machine). Env: `UPTAKE_BENCH_FRAMES` (default 10),
+//! `UPTAKE_BENCH_DIR` (phantom folder, default $TMPDIR/uptake-bench-clinical).
+
+use std::time::Instant;
+
+use uptake_phantom::{PhantomOptions, Size};
+use uptake_quant::suv::{SuvOverrides, SuvType};
+use uptake_render::*;
+
+fn geometry(g: &uptake_dicom::Geometry) -> VolumeGeometry {
+    VolumeGeometry {
+        dims: g.dims,
+        origin: g.origin,
+        spacing: g.spacing,
+        axes: g.axes,
+    }
+}
+
+fn main() {
+    let frames: usize = std::env::var("UPTAKE_BENCH_FRAMES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let dir = std::env::var_os("UPTAKE_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("uptake-bench-clinical"));
+    let t = Instant::now();
+    let truth = uptake_phantom::write_study(
+        &dir,
+        &PhantomOptions {
+            size: Size::Clinical,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("phantom: {e}"));
+    let study = uptake_dicom::load_paths(&[dir.clone()]);
+    let pet_plan = study.pet_plan().expect("PET series");
+    let ct = study
+        .volume(study.ct_plan(Some(pet_plan)).expect("CT series"))
+        .expect("CT volume");
+    let suv =
+        uptake_quant::SuvVolume::from_plan(&study, pet_plan, SuvType::Bw, &SuvOverrides::default())
+            .expect("SUV");
+    println!(
+        "phantom written and loaded in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let ct_values = match &ct.voxels {
+        uptake_dicom::Voxels::I16(a) => Voxels::I16(a.as_slice().expect("standard layout")),
+        uptake_dicom::Voxels::F32(a) => Voxels::F32(a.as_slice().expect("standard layout")),
+    };
+    let ct_desc = VolumeDesc::new(geometry(&ct.geometry), ct_values, ValueKind::Hu).expect("CT");
+    let pet_desc = VolumeDesc::new(
+        geometry(&suv.geometry),
+        Voxels::F32(suv.values.as_slice().expect("layout")),
+        ValueKind::Suv,
+    )
+    .expect("PET");
+
+    let t = Instant::now();
+    let gpu = Gpu::headless_blocking().unwrap_or_else(|e| panic!("{e}"));
+    println!(
+        "adapter: {} (device in {:.0} ms)",
+        gpu.adapter_name(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    let t = Instant::now();
+    let scene = Scene {
+        ct: Some(ct_desc),
+        pet: Some(pet_desc),
+        labels: None,
+    };
+    let mut r =
+        Renderer::with_scene(&gpu, wgpu::TextureFormat::Rgba8Unorm, &scene).expect("renderer");
+    let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
+    println!(
+        "upload CT {:?} + PET {:?} as R16Float: {:.0} ms",
+        ct.geometry.dims,
+        suv.geometry.dims,
+        t.elapsed().as_secs_f64() * 1e3
+    );
+
+    let size = [1920u32, 1080u32];
+    let (w, h) = (size[0] / 2, size[1] / 2);
+    let lesion = truth
+        .lesions
+        .iter()
+        .find(|l| l.name == "liver")
+        .map_or([0.0; 3], |l| l.centre_lps);
+    let quad = [w, h];
+    let fit = |c: Camera, g: &VolumeGeometry| Camera {
+        mm_per_px: c.fit_mm_per_px(g, quad),
+        ..c
+    };
+    let cg = scene.ct.map(|c| c.geometry).expect("ct");
+    let pg = scene.pet.map(|c| c.geometry).expect("pet");
+    let display = Display::default();
+    let mip_display = Display {
+        pet: Some(PetDisplay {
+            colormap: Colormap::InverseGrey,
+            ..PetDisplay::default()
+        }),
+        ..display
+    };
+    let cross = Overlay {
+        crosshair: Some(Crosshair {
+            point: lesion,
+            colour: [0.0, 1.0, 0.0, 1.0],
+        }),
+        scale_bar: true,
+    };
+    let mut vps = vec![
+        Viewport {
+            rect: Rect {
+                x: 0,
+                y: 0,
+                width: w,
+                height: h,
+            },
+            camera: fit(Camera::standard(Orientation::Axial, lesion, 1.0), &cg),
+            kind: ViewKind::Mpr { slab_mm: 0.0 },
+            display,
+            overlay: cross.clone(),
+        },
+        Viewport {
+            rect: Rect {
+                x: w,
+                y: 0,
+                width: w,
+                height: h,
+            },
+            camera: fit(Camera::standard(Orientation::Coronal, lesion, 1.0), &cg),
+            kind: ViewKind::Mpr { slab_mm: 0.0 },
+            display,
+            overlay: cross.clone(),
+        },
+        Viewport {
+            rect: Rect {
+                x: 0,
+                y: h,
+                width: w,
+                height: h,
+            },
+            camera: fit(Camera::standard(Orientation::Sagittal, lesion, 1.0), &cg),
+            kind: ViewKind::Mpr { slab_mm: 0.0 },
+            display,
+            overlay: cross,
+        },
+        Viewport {
+            rect: Rect {
+                x: w,
+                y: h,
+                width: w,
+                height: h,
+            },
+            camera: fit(Camera::mip(pg.centre(), 0.0, 1.0), &pg),
+            kind: ViewKind::Mip,
+            display: mip_display,
+            overlay: Overlay::default(),
+        },
+    ];
+    let target = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("bench target"),
+        size: wgpu::Extent3d {
+            width: size[0],
+            height: size[1],
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+        view_formats: &[],
+    });
+    let view = target.create_view(&wgpu::TextureViewDescriptor::default());
+    let mut frame = |vps: &[Viewport]| {
+        let t = Instant::now();
+        r.render(&view, size, vps, [0.0, 0.0, 0.0, 1.0])
+            .expect("render");
+        let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
+        t.elapsed().as_secs_f64() * 1e3
+    };
+    frame(&vps); // warm-up (pipeline and texture residency)
+    let mut times = Vec::new();
+    for n in 0..frames {
+        // Rotating cine: the MIP angle changes every frame, as in the MDT layout.
+        vps[3].camera = fit(Camera::mip(pg.centre(), n as f64 * 10.0, 1.0), &pg);
+        times.push(frame(&vps));
+    }
+    times.sort_by(f64::total_cmp);
+    let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
+    println!(
+        "4-view frame 1920x1080 (3 fused MPR + MIP), {} frames: mean {:.1} ms, median {:.1} ms, min {:.1} ms, max {:.1} ms",
+        times.len(), mean, times[times.len() / 2], times[0], times[times.len() - 1]
+    );
+    for (name, sel) in [("3 fused MPR only", 0..3), ("MIP only", 3..4)] {
+        let part = &vps[sel];
+        let mut t: Vec<f64> = (0..frames.min(5)).map(|_| frame(part)).collect();
+        t.sort_by(f64::total_cmp);
+        println!("  {name}: median {:.1} ms", t[t.len() / 2]);
+    }
+    let img = render_to_rgba(&mut r, size, &vps).expect("readback");
+    let out = std::env::temp_dir().join("uptake-bench-frame.png");
+    if img.save_png(&out).is_ok() {
+        println!("last frame: {}", out.display());
+    }
+}

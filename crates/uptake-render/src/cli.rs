@@ -32,7 +32,9 @@ impl FromStr for CliView {
             "coronal" => Ok(CliView::Coronal),
             "sagittal" => Ok(CliView::Sagittal),
             "mip" => Ok(CliView::Mip),
-            other => Err(format!("unknown view {other:?} (expected axial, coronal, sagittal or mip)")),
+            other => Err(format!(
+                "unknown view {other:?} (expected axial, coronal, sagittal or mip)"
+            )),
         }
     }
 }
@@ -110,9 +112,12 @@ pub fn request_viewport(scene: &Scene<'_>, req: &RenderRequest) -> Result<Viewpo
     }
     .map(|v| v.geometry)
     .ok_or_else(|| RenderError::InvalidView("no CT or PET volume to render".into()))?;
-    let centre = req
-        .at
-        .unwrap_or_else(|| scene.pet.or(scene.ct).map_or(fit_geometry.centre(), |v| v.geometry.centre()));
+    let centre = req.at.unwrap_or_else(|| {
+        scene
+            .pet
+            .or(scene.ct)
+            .map_or(fit_geometry.centre(), |v| v.geometry.centre())
+    });
     let mut camera = match req.view {
         CliView::Axial => Camera::standard(Orientation::Axial, centre, 1.0),
         CliView::Coronal => Camera::standard(Orientation::Coronal, centre, 1.0),
@@ -146,7 +151,7 @@ pub fn request_viewport(scene: &Scene<'_>, req: &RenderRequest) -> Result<Viewpo
             labels: None,
         },
         overlay: Overlay {
-            crosshair: req.crosshair.then(|| crate::overlays::Crosshair {
+            crosshair: req.crosshair.then_some(crate::overlays::Crosshair {
                 point: centre,
                 colour: [0.0, 1.0, 0.0, 1.0],
             }),
@@ -157,13 +162,20 @@ pub fn request_viewport(scene: &Scene<'_>, req: &RenderRequest) -> Result<Viewpo
 
 /// Renders one view of `scene` offscreen on a headless device (lavapipe in CI).
 #[cfg(not(target_arch = "wasm32"))]
-pub fn render_scene(scene: &Scene<'_>, req: &RenderRequest) -> Result<crate::RgbaImage, RenderError> {
+pub fn render_scene(
+    scene: &Scene<'_>,
+    req: &RenderRequest,
+) -> Result<crate::RgbaImage, RenderError> {
     render_scene_on(&crate::Gpu::headless_blocking()?, scene, req)
 }
 
 /// Like [`render_scene`] on a given device.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn render_scene_on(gpu: &crate::Gpu, scene: &Scene<'_>, req: &RenderRequest) -> Result<crate::RgbaImage, RenderError> {
+pub fn render_scene_on(
+    gpu: &crate::Gpu,
+    scene: &Scene<'_>,
+    req: &RenderRequest,
+) -> Result<crate::RgbaImage, RenderError> {
     let mut renderer = crate::Renderer::with_scene(gpu, wgpu::TextureFormat::Rgba8Unorm, scene)?;
     let vp = request_viewport(scene, req)?;
     crate::render_to_rgba(&mut renderer, req.size, &[vp])

@@ -94,10 +94,17 @@ impl Colormap {
         let mut out = [[0, 0, 0, 255]; 256];
         for (n, entry) in out.iter_mut().enumerate() {
             let t = n as f64 / 255.0;
-            let seg = pts.windows(2).find(|w| t <= w[1].0).unwrap_or(&pts[pts.len() - 2..]);
+            let seg = pts
+                .windows(2)
+                .find(|w| t <= w[1].0)
+                .unwrap_or(&pts[pts.len() - 2..]);
             let (t0, c0) = seg[0];
             let (t1, c1) = seg[1];
-            let f = if t1 > t0 { ((t - t0) / (t1 - t0)).clamp(0.0, 1.0) } else { 0.0 };
+            let f = if t1 > t0 {
+                ((t - t0) / (t1 - t0)).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
             for ch in 0..3 {
                 entry[ch] = (c0[ch] as f64 + f * (c1[ch] as f64 - c0[ch] as f64)).round() as u8;
             }

@@ -65,15 +65,28 @@ pub fn suv_desc(v: &SuvVolume) -> Result<VolumeDesc<'_>, RenderError> {
 /// `uptake render PATH ...`: loads the study under `path`, converts the PET to SUVbw (a
 /// refused SUV is an error with its reason), renders `req` offscreen and writes `out` (PNG).
 /// Returns the adapter used, e.g. `llvmpipe (...) (Vulkan)`.
-pub fn render_study_png(path: &Path, req: &RenderRequest, out: &Path) -> Result<String, StudyRenderError> {
+pub fn render_study_png(
+    path: &Path,
+    req: &RenderRequest,
+    out: &Path,
+) -> Result<String, StudyRenderError> {
     let study = uptake_dicom::load_paths(&[PathBuf::from(path)]);
     let pet_plan = study.pet_plan();
     let ct = match study.ct_plan(pet_plan) {
-        Some(plan) => Some(study.volume(plan).map_err(|e| StudyRenderError::Assemble(e.to_string()))?),
+        Some(plan) => Some(
+            study
+                .volume(plan)
+                .map_err(|e| StudyRenderError::Assemble(e.to_string()))?,
+        ),
         None => None,
     };
     let suv = match pet_plan {
-        Some(plan) => Some(SuvVolume::from_plan(&study, plan, SuvType::Bw, &SuvOverrides::default())?),
+        Some(plan) => Some(SuvVolume::from_plan(
+            &study,
+            plan,
+            SuvType::Bw,
+            &SuvOverrides::default(),
+        )?),
         None => None,
     };
     if ct.is_none() && suv.is_none() {

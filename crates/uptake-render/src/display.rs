@@ -13,13 +13,25 @@ pub struct CtWindow {
 
 impl CtWindow {
     /// Soft tissue 40/400.
-    pub const SOFT_TISSUE: CtWindow = CtWindow { level: 40.0, width: 400.0 };
+    pub const SOFT_TISSUE: CtWindow = CtWindow {
+        level: 40.0,
+        width: 400.0,
+    };
     /// Lung −600/1500.
-    pub const LUNG: CtWindow = CtWindow { level: -600.0, width: 1500.0 };
+    pub const LUNG: CtWindow = CtWindow {
+        level: -600.0,
+        width: 1500.0,
+    };
     /// Bone 300/1500.
-    pub const BONE: CtWindow = CtWindow { level: 300.0, width: 1500.0 };
+    pub const BONE: CtWindow = CtWindow {
+        level: 300.0,
+        width: 1500.0,
+    };
     /// Brain 40/80.
-    pub const BRAIN: CtWindow = CtWindow { level: 40.0, width: 80.0 };
+    pub const BRAIN: CtWindow = CtWindow {
+        level: 40.0,
+        width: 80.0,
+    };
 
     /// The preset called `name` (`soft-tissue`, `lung`, `bone`, `brain`).
     pub fn preset(name: &str) -> Option<CtWindow> {

@@ -66,9 +66,7 @@ pub enum RenderError {
         height: u32,
     },
     /// The GPU device was lost (driver reset, tab in background, ...).
-    #[error(
-        "the GPU device was lost: create a new Gpu and Renderer and upload the volumes again"
-    )]
+    #[error("the GPU device was lost: create a new Gpu and Renderer and upload the volumes again")]
     DeviceLost,
     /// Reading the rendered image back failed.
     #[error("reading the image back from the GPU failed: {0}")]

@@ -32,16 +32,16 @@
 
 pub mod cli;
 pub mod colormap;
+pub mod device;
 #[cfg(feature = "dicom")]
 pub mod dicom;
-pub mod device;
 pub mod display;
 pub mod error;
 pub mod math;
 pub mod offscreen;
 pub mod overlays;
-mod pipelines;
 pub mod picking;
+mod pipelines;
 pub mod renderer;
 pub mod shaders;
 mod textures;
@@ -55,7 +55,9 @@ pub use error::RenderError;
 #[cfg(not(target_arch = "wasm32"))]
 pub use offscreen::render_to_rgba;
 pub use offscreen::RgbaImage;
-pub use overlays::{orientation_markers, scale_bar, Crosshair, OrientationMarkers, Overlay, ScaleBar};
+pub use overlays::{
+    orientation_markers, scale_bar, Crosshair, OrientationMarkers, Overlay, ScaleBar,
+};
 pub use picking::{pick_mip, pick_plane, MipHit};
 pub use renderer::{Rect, Renderer, Scene, ViewKind, Viewport, VolumeSlot};
 pub use view::{Camera, Orientation};

@@ -59,7 +59,8 @@ pub fn invert3(m: &Mat3) -> Option<Mat3> {
     if !d.is_finite() || d.abs() < 1e-12 {
         return None;
     }
-    let c = |r0: usize, c0: usize, r1: usize, c1: usize| m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0];
+    let c =
+        |r0: usize, c0: usize, r1: usize, c1: usize| m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0];
     let adj = [
         [c(1, 1, 2, 2), -c(0, 1, 2, 2), c(0, 1, 1, 2)],
         [-c(1, 0, 2, 2), c(0, 0, 2, 2), -c(0, 0, 1, 2)],

@@ -1,6 +1,7 @@
 //! Offscreen rendering into an RGBA image (native tests, benchmarks, the CLI), and PNG output.
 
 use crate::error::RenderError;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::renderer::{Renderer, Viewport};
 
 /// An 8-bit RGBA image, rows top to bottom.
@@ -21,7 +22,12 @@ impl RgbaImage {
             return None;
         }
         let i = ((y * self.width + x) * 4) as usize;
-        Some([self.data[i], self.data[i + 1], self.data[i + 2], self.data[i + 3]])
+        Some([
+            self.data[i],
+            self.data[i + 1],
+            self.data[i + 2],
+            self.data[i + 3],
+        ])
     }
 
     /// PNG bytes (8-bit RGBA).
@@ -31,8 +37,11 @@ impl RgbaImage {
             let mut enc = png::Encoder::new(&mut out, self.width, self.height);
             enc.set_color(png::ColorType::Rgba);
             enc.set_depth(png::BitDepth::Eight);
-            let mut w = enc.write_header().map_err(|e| RenderError::Png(e.to_string()))?;
-            w.write_image_data(&self.data).map_err(|e| RenderError::Png(e.to_string()))?;
+            let mut w = enc
+                .write_header()
+                .map_err(|e| RenderError::Png(e.to_string()))?;
+            w.write_image_data(&self.data)
+                .map_err(|e| RenderError::Png(e.to_string()))?;
         }
         Ok(out)
     }
@@ -77,14 +86,17 @@ pub fn render_to_rgba(
         view_formats: &[],
     });
     let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
-    let row = (w * 4).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+    let row =
+        (w * 4).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
     let buffer = device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("readback"),
         size: row as u64 * h as u64,
         usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
         mapped_at_creation: false,
     });
-    let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("offscreen") });
+    let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+        label: Some("offscreen"),
+    });
     renderer.encode(&mut encoder, &view, size, viewports, [0.0, 0.0, 0.0, 1.0])?;
     encoder.copy_texture_to_buffer(
         wgpu::TexelCopyTextureInfo {
@@ -122,7 +134,10 @@ pub fn render_to_rgba(
     let mapped = slice
         .get_mapped_range()
         .map_err(|e| RenderError::Readback(e.to_string()))?;
-    let bgra = matches!(format, wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb);
+    let bgra = matches!(
+        format,
+        wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb
+    );
     let mut data = Vec::with_capacity((w * h * 4) as usize);
     for y in 0..h as usize {
         let line = &mapped[y * row as usize..y * row as usize + w as usize * 4];

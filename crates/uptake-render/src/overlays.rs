@@ -120,8 +120,14 @@ fn clip(size: [u32; 2], px: [f64; 2]) -> [f32; 2] {
 pub(crate) fn line_vertices(camera: &Camera, size: [u32; 2], overlay: &Overlay) -> Vec<LineVertex> {
     let mut out = Vec::new();
     let mut line = |a: [f64; 2], b: [f64; 2], colour: [f32; 4]| {
-        out.push(LineVertex { position: clip(size, a), colour });
-        out.push(LineVertex { position: clip(size, b), colour });
+        out.push(LineVertex {
+            position: clip(size, a),
+            colour,
+        });
+        out.push(LineVertex {
+            position: clip(size, b),
+            colour,
+        });
     };
     if let Some(c) = &overlay.crosshair {
         let p = camera.patient_to_pixel(size, c.point);
@@ -133,7 +139,11 @@ pub(crate) fn line_vertices(camera: &Camera, size: [u32; 2], overlay: &Overlay) 
     if overlay.scale_bar {
         let bar = scale_bar(camera, size);
         let y = bar.start_px[1].floor() + 0.5;
-        line([bar.start_px[0], y], [bar.end_px[0], y], [1.0, 1.0, 0.0, 1.0]);
+        line(
+            [bar.start_px[0], y],
+            [bar.end_px[0], y],
+            [1.0, 1.0, 0.0, 1.0],
+        );
     }
     out
 }
@@ -141,7 +151,11 @@ pub(crate) fn line_vertices(camera: &Camera, size: [u32; 2], overlay: &Overlay) 
 /// Whether `p` lies within `tolerance_mm` of the camera's plane.
 pub fn on_plane(camera: &Camera, p: Vec3, tolerance_mm: f64) -> bool {
     dot(
-        [p[0] - camera.centre[0], p[1] - camera.centre[1], p[2] - camera.centre[2]],
+        [
+            p[0] - camera.centre[0],
+            p[1] - camera.centre[1],
+            p[2] - camera.centre[2],
+        ],
         camera.normal(),
     )
     .abs()

@@ -48,8 +48,12 @@ pub fn pick_mip(
     for s in 0..n {
         let t = along - radius + s as f64 * step;
         let p = add(origin, scale(dir, t));
-        let Some(v) = volume.nearest_voxel(p) else { continue };
-        let Some(value) = volume.voxel(v) else { continue };
+        let Some(v) = volume.nearest_voxel(p) else {
+            continue;
+        };
+        let Some(value) = volume.voxel(v) else {
+            continue;
+        };
         if best.is_none_or(|b| value > b.value) {
             best = Some(MipHit {
                 voxel: v,

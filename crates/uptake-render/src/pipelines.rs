@@ -14,7 +14,11 @@ pub(crate) struct Pipelines {
     pub(crate) lines: wgpu::RenderPipeline,
 }
 
-fn texture_entry(binding: u32, sample_type: wgpu::TextureSampleType, dim: wgpu::TextureViewDimension) -> wgpu::BindGroupLayoutEntry {
+fn texture_entry(
+    binding: u32,
+    sample_type: wgpu::TextureSampleType,
+    dim: wgpu::TextureViewDimension,
+) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
         binding,
         visibility: wgpu::ShaderStages::FRAGMENT,
@@ -28,7 +32,11 @@ fn texture_entry(binding: u32, sample_type: wgpu::TextureSampleType, dim: wgpu::
 }
 
 impl Pipelines {
-    pub(crate) fn new(device: &wgpu::Device, format: wgpu::TextureFormat, uniform_size: u64) -> Pipelines {
+    pub(crate) fn new(
+        device: &wgpu::Device,
+        format: wgpu::TextureFormat,
+        uniform_size: u64,
+    ) -> Pipelines {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("volume views"),
             entries: &[
@@ -42,10 +50,26 @@ impl Pipelines {
                     },
                     count: None,
                 },
-                texture_entry(1, wgpu::TextureSampleType::Float { filterable: true }, wgpu::TextureViewDimension::D3),
-                texture_entry(2, wgpu::TextureSampleType::Float { filterable: true }, wgpu::TextureViewDimension::D3),
-                texture_entry(3, wgpu::TextureSampleType::Uint, wgpu::TextureViewDimension::D3),
-                texture_entry(4, wgpu::TextureSampleType::Float { filterable: true }, wgpu::TextureViewDimension::D2),
+                texture_entry(
+                    1,
+                    wgpu::TextureSampleType::Float { filterable: true },
+                    wgpu::TextureViewDimension::D3,
+                ),
+                texture_entry(
+                    2,
+                    wgpu::TextureSampleType::Float { filterable: true },
+                    wgpu::TextureViewDimension::D3,
+                ),
+                texture_entry(
+                    3,
+                    wgpu::TextureSampleType::Uint,
+                    wgpu::TextureViewDimension::D3,
+                ),
+                texture_entry(
+                    4,
+                    wgpu::TextureSampleType::Float { filterable: true },
+                    wgpu::TextureViewDimension::D2,
+                ),
                 wgpu::BindGroupLayoutEntry {
                     binding: 5,
                     visibility: wgpu::ShaderStages::FRAGMENT,

@@ -193,7 +193,11 @@ impl Renderer {
     /// A renderer with every volume of `scene` uploaded: the whole recovery after a lost
     /// device is `Renderer::with_scene(&Gpu::headless().await?, format, &scene)` (or a new
     /// `Gpu` on the same canvas), from the CPU volumes the caller still holds.
-    pub fn with_scene(gpu: &Gpu, format: wgpu::TextureFormat, scene: &Scene<'_>) -> Result<Renderer, RenderError> {
+    pub fn with_scene(
+        gpu: &Gpu,
+        format: wgpu::TextureFormat,
+        scene: &Scene<'_>,
+    ) -> Result<Renderer, RenderError> {
         let mut r = Renderer::new(gpu, format)?;
         if let Some(ct) = &scene.ct {
             r.set_volume(VolumeSlot::Ct, ct)?;
@@ -242,13 +246,18 @@ impl Renderer {
     /// Allocates an empty (zero) texture for a volume of `geometry` in `slot`, replacing any
     /// previous one. Fill it with [`Renderer::write_slices`] as slices arrive; views show
     /// what has arrived so far.
-    pub fn allocate_volume(&mut self, slot: VolumeSlot, geometry: &VolumeGeometry) -> Result<(), RenderError> {
+    pub fn allocate_volume(
+        &mut self,
+        slot: VolumeSlot,
+        geometry: &VolumeGeometry,
+    ) -> Result<(), RenderError> {
         self.check_lost()?;
         let label = match slot {
             VolumeSlot::Ct => "CT (HU, R16Float)",
             VolumeSlot::Pet => "PET (SUV, R16Float)",
         };
-        let tex = VolumeTexture::allocate(&self.device, geometry, wgpu::TextureFormat::R16Float, label)?;
+        let tex =
+            VolumeTexture::allocate(&self.device, geometry, wgpu::TextureFormat::R16Float, label)?;
         match slot {
             VolumeSlot::Ct => self.ct = Some(tex),
             VolumeSlot::Pet => self.pet = Some(tex),
@@ -260,7 +269,12 @@ impl Renderer {
     /// Writes whole slices starting at slice `first` (values: a multiple of one slice, i
     /// fastest) into the texture of `slot`, one `write_texture` per slice: progressive
     /// display without re-creating the texture.
-    pub fn write_slices(&mut self, slot: VolumeSlot, first: usize, values: Voxels<'_>) -> Result<(), RenderError> {
+    pub fn write_slices(
+        &mut self,
+        slot: VolumeSlot,
+        first: usize,
+        values: Voxels<'_>,
+    ) -> Result<(), RenderError> {
         self.check_lost()?;
         let tex = match slot {
             VolumeSlot::Ct => self.ct.as_ref().ok_or(RenderError::NoVolume("CT"))?,
@@ -270,7 +284,11 @@ impl Renderer {
     }
 
     /// Allocates and uploads a whole volume.
-    pub fn set_volume(&mut self, slot: VolumeSlot, volume: &VolumeDesc<'_>) -> Result<(), RenderError> {
+    pub fn set_volume(
+        &mut self,
+        slot: VolumeSlot,
+        volume: &VolumeDesc<'_>,
+    ) -> Result<(), RenderError> {
         let volume = VolumeDesc::new(volume.geometry, volume.values, volume.kind)?;
         self.allocate_volume(slot, &volume.geometry)?;
         self.write_slices(slot, 0, volume.values)
@@ -294,7 +312,12 @@ impl Renderer {
                 got: labels.labels.len(),
             });
         }
-        let tex = VolumeTexture::allocate(&self.device, &labels.geometry, wgpu::TextureFormat::R8Uint, "labels")?;
+        let tex = VolumeTexture::allocate(
+            &self.device,
+            &labels.geometry,
+            wgpu::TextureFormat::R8Uint,
+            "labels",
+        )?;
         tex.write_u8_slices(&self.queue, 0, labels.labels)?;
         self.labels = Some(tex);
         self.bind_group = None;
@@ -332,11 +355,26 @@ impl Renderer {
                             size: wgpu::BufferSize::new(std::mem::size_of::<ViewUniform>() as u64),
                         }),
                     },
-                    wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::TextureView(ct) },
-                    wgpu::BindGroupEntry { binding: 2, resource: wgpu::BindingResource::TextureView(pet) },
-                    wgpu::BindGroupEntry { binding: 3, resource: wgpu::BindingResource::TextureView(labels) },
-                    wgpu::BindGroupEntry { binding: 4, resource: wgpu::BindingResource::TextureView(&self.lut) },
-                    wgpu::BindGroupEntry { binding: 5, resource: wgpu::BindingResource::Sampler(&self.sampler) },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::TextureView(ct),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: wgpu::BindingResource::TextureView(pet),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 3,
+                        resource: wgpu::BindingResource::TextureView(labels),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 4,
+                        resource: wgpu::BindingResource::TextureView(&self.lut),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 5,
+                        resource: wgpu::BindingResource::Sampler(&self.sampler),
+                    },
                 ],
             });
             self.bind_group = Some(bg);
@@ -355,7 +393,8 @@ impl Renderer {
         let f = |v: [f64; 3], w: f32| [v[0] as f32, v[1] as f32, v[2] as f32, w];
         let ct_on = d.ct.is_some() && self.ct.is_some() && matches!(vp.kind, ViewKind::Mpr { .. });
         let pet_on = d.pet.is_some() && self.pet.is_some();
-        let labels_on = d.labels.is_some() && self.labels.is_some() && matches!(vp.kind, ViewKind::Mpr { .. });
+        let labels_on =
+            d.labels.is_some() && self.labels.is_some() && matches!(vp.kind, ViewKind::Mpr { .. });
         let ct_m = match &self.ct {
             Some(t) => t.geometry.patient_to_index_matrix(true)?,
             None => IDENTITY,
@@ -374,18 +413,25 @@ impl Renderer {
         let pet_spacing = self.pet.as_ref().map_or(1.0, |t| t.geometry.min_spacing());
         let (slab_mm, slab_n) = match vp.kind {
             ViewKind::Mpr { slab_mm } if slab_mm > 0.0 && slab_mm.is_finite() => {
-                let n = (slab_mm as f64 / (pet_spacing / 2.0)).ceil().clamp(2.0, MAX_SLAB_SAMPLES);
+                let n = (slab_mm as f64 / (pet_spacing / 2.0))
+                    .ceil()
+                    .clamp(2.0, MAX_SLAB_SAMPLES);
                 (slab_mm, n as f32)
             }
             _ => (0.0, 1.0),
         };
         let window = d.ct.unwrap_or_default();
         if !(window.width > 0.0 && window.width.is_finite() && window.level.is_finite()) {
-            return Err(RenderError::InvalidView(format!("bad CT window {window:?}")));
+            return Err(RenderError::InvalidView(format!(
+                "bad CT window {window:?}"
+            )));
         }
         let pet = d.pet.unwrap_or_default();
         if !(pet.high > pet.low && pet.low.is_finite() && pet.high.is_finite()) {
-            return Err(RenderError::InvalidView(format!("bad PET range {}..{}", pet.low, pet.high)));
+            return Err(RenderError::InvalidView(format!(
+                "bad PET range {}..{}",
+                pet.low, pet.high
+            )));
         }
         let (row, horizontal) = match vp.kind {
             ViewKind::Legend { horizontal } => (pet.colormap.row(), horizontal),
@@ -414,10 +460,20 @@ impl Renderer {
             ct_from_patient: ct_m,
             pet_from_patient: pet_m,
             label_from_patient: label_m,
-            label_dims: [label_dims[0], label_dims[1], label_dims[2], labels_on as u8 as f32],
+            label_dims: [
+                label_dims[0],
+                label_dims[1],
+                label_dims[2],
+                labels_on as u8 as f32,
+            ],
             ct_window: [window.low(), window.high(), ct_on as u8 as f32, 0.0],
             pet_range: [pet.low, pet.high, pet_on as u8 as f32, row as f32],
-            blend: [alpha, style.fill_alpha, style.outline as u8 as f32, horizontal as u8 as f32],
+            blend: [
+                alpha,
+                style.fill_alpha,
+                style.outline as u8 as f32,
+                horizontal as u8 as f32,
+            ],
             label_colours: colours,
         })
     }
@@ -431,7 +487,11 @@ impl Renderer {
         viewports: &[Viewport],
         clear: [f64; 4],
     ) -> Result<(), RenderError> {
-        let mut encoder = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("frame"),
+            });
         self.encode(&mut encoder, target, target_size, viewports, clear)?;
         self.queue.submit([encoder.finish()]);
         Ok(())
@@ -473,13 +533,15 @@ impl Renderer {
         let needed = viewports.len().max(1) as u64;
         if needed > self.uniform_slots {
             self.uniform_slots = needed.next_power_of_two();
-            self.uniforms = Self::uniform_buffer(&self.device, self.uniform_stride * self.uniform_slots);
+            self.uniforms =
+                Self::uniform_buffer(&self.device, self.uniform_stride * self.uniform_slots);
             self.bind_group = None;
         }
         let mut bytes = vec![0u8; (self.uniform_stride * needed) as usize];
         for (n, u) in uniforms.iter().enumerate() {
             let at = n * self.uniform_stride as usize;
-            bytes[at..at + std::mem::size_of::<ViewUniform>()].copy_from_slice(bytemuck::bytes_of(u));
+            bytes[at..at + std::mem::size_of::<ViewUniform>()]
+                .copy_from_slice(bytemuck::bytes_of(u));
         }
         self.queue.write_buffer(&self.uniforms, 0, &bytes);
         if !lines.is_empty() {
@@ -493,7 +555,8 @@ impl Renderer {
                 }));
             }
             if let Some(buf) = &self.lines {
-                self.queue.write_buffer(buf, 0, bytemuck::cast_slice(&lines));
+                self.queue
+                    .write_buffer(buf, 0, bytemuck::cast_slice(&lines));
             }
         }
         let bind_group = self.bind_group().clone();
@@ -504,7 +567,12 @@ impl Renderer {
                 depth_slice: None,
                 resolve_target: None,
                 ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color { r: clear[0], g: clear[1], b: clear[2], a: clear[3] }),
+                    load: wgpu::LoadOp::Clear(wgpu::Color {
+                        r: clear[0],
+                        g: clear[1],
+                        b: clear[2],
+                        a: clear[3],
+                    }),
                     store: wgpu::StoreOp::Store,
                 },
             })],
@@ -515,7 +583,14 @@ impl Renderer {
         });
         for (n, vp) in viewports.iter().enumerate() {
             let r = vp.rect;
-            pass.set_viewport(r.x as f32, r.y as f32, r.width as f32, r.height as f32, 0.0, 1.0);
+            pass.set_viewport(
+                r.x as f32,
+                r.y as f32,
+                r.width as f32,
+                r.height as f32,
+                0.0,
+                1.0,
+            );
             pass.set_scissor_rect(r.x, r.y, r.width, r.height);
             let pipeline = match vp.kind {
                 ViewKind::Mpr { .. } => &self.pipelines.mpr,

@@ -114,7 +114,10 @@ impl Camera {
 
     /// Moves the view by `(dx, dy)` screen pixels (content moves with the pointer).
     pub fn pan_px(&mut self, dx: f64, dy: f64) {
-        let d = add(scale(self.right, -dx * self.mm_per_px), scale(self.down, -dy * self.mm_per_px));
+        let d = add(
+            scale(self.right, -dx * self.mm_per_px),
+            scale(self.down, -dy * self.mm_per_px),
+        );
         self.centre = add(self.centre, d);
     }
 
@@ -130,7 +133,10 @@ impl Camera {
     pub fn pixel_to_patient(&self, size: [u32; 2], px: [f64; 2]) -> Vec3 {
         let dx = (px[0] - size[0] as f64 / 2.0) * self.mm_per_px;
         let dy = (px[1] - size[1] as f64 / 2.0) * self.mm_per_px;
-        add(self.centre, add(scale(self.right, dx), scale(self.down, dy)))
+        add(
+            self.centre,
+            add(scale(self.right, dx), scale(self.down, dy)),
+        )
     }
 
     /// Viewport position of the orthogonal projection of `p` onto the view plane.

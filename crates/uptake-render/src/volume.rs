@@ -111,7 +111,9 @@ impl VolumeGeometry {
 
     /// Smallest voxel spacing in mm.
     pub fn min_spacing(&self) -> f64 {
-        self.spacing.iter().fold(f64::INFINITY, |m, s| m.min(s.abs()))
+        self.spacing
+            .iter()
+            .fold(f64::INFINITY, |m, s| m.min(s.abs()))
     }
 }
 

@@ -23,15 +23,25 @@ impl Study {
         VolumeDesc::new(self.ct_geometry, Voxels::I16(&self.ct), ValueKind::Hu).expect("CT desc")
     }
     pub fn pet_desc(&self) -> VolumeDesc<'_> {
-        VolumeDesc::new(self.pet_geometry, Voxels::F32(&self.suv), ValueKind::Suv).expect("PET desc")
+        VolumeDesc::new(self.pet_geometry, Voxels::F32(&self.suv), ValueKind::Suv)
+            .expect("PET desc")
     }
     pub fn scene(&self) -> Scene<'_> {
-        Scene { ct: Some(self.ct_desc()), pet: Some(self.pet_desc()), labels: None }
+        Scene {
+            ct: Some(self.ct_desc()),
+            pet: Some(self.pet_desc()),
+            labels: None,
+        }
     }
 }
 
 fn geometry(g: &uptake_dicom::Geometry) -> VolumeGeometry {
-    VolumeGeometry { dims: g.dims, origin: g.origin, spacing: g.spacing, axes: g.axes }
+    VolumeGeometry {
+        dims: g.dims,
+        origin: g.origin,
+        spacing: g.spacing,
+        axes: g.axes,
+    }
 }
 
 /// Writes the phantom (`name` folder under the test tmp dir) and loads it.
@@ -40,9 +50,12 @@ pub fn load_study(name: &str, opts: &PhantomOptions) -> Study {
     let truth = uptake_phantom::write_study(&dir, opts).expect("phantom");
     let study = uptake_dicom::load_paths(&[dir]);
     let pet_plan = study.pet_plan().expect("PET plan");
-    let ct = study.volume(study.ct_plan(Some(pet_plan)).expect("CT plan")).expect("CT volume");
-    let suv = uptake_quant::SuvVolume::from_plan(&study, pet_plan, SuvType::Bw, &SuvOverrides::default())
-        .expect("SUV");
+    let ct = study
+        .volume(study.ct_plan(Some(pet_plan)).expect("CT plan"))
+        .expect("CT volume");
+    let suv =
+        uptake_quant::SuvVolume::from_plan(&study, pet_plan, SuvType::Bw, &SuvOverrides::default())
+            .expect("SUV");
     let ct_values = match &ct.voxels {
         uptake_dicom::Voxels::I16(a) => a.iter().copied().collect(),
         uptake_dicom::Voxels::F32(a) => a.iter().map(|v| *v as i16).collect(),
@@ -76,13 +89,16 @@ pub fn gpu() -> &'static Gpu {
 
 /// Where rendered images go for inspection.
 pub fn out_dir() -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("..").join("render-test-output");
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("..")
+        .join("render-test-output");
     std::fs::create_dir_all(&d).expect("output dir");
     d
 }
 
 pub fn save(img: &RgbaImage, name: &str) {
-    img.save_png(&out_dir().join(format!("{name}.png"))).expect("png");
+    img.save_png(&out_dir().join(format!("{name}.png")))
+        .expect("png");
 }
 
 pub fn render(r: &mut Renderer, size: [u32; 2], vps: &[Viewport], name: &str) -> RgbaImage {
@@ -93,7 +109,12 @@ pub fn render(r: &mut Renderer, size: [u32; 2], vps: &[Viewport], name: &str) ->
 
 pub fn viewport(size: [u32; 2], camera: Camera, kind: ViewKind, display: Display) -> Viewport {
     Viewport {
-        rect: Rect { x: 0, y: 0, width: size[0], height: size[1] },
+        rect: Rect {
+            x: 0,
+            y: 0,
+            width: size[0],
+            height: size[1],
+        },
         camera,
         kind,
         display,
@@ -144,11 +165,17 @@ pub fn sample(desc: &VolumeDesc<'_>, p: [f64; 3]) -> Option<f64> {
 pub fn assert_map_colour(px: [u8; 4], map: Colormap, t: f64, entries: i32, tol: i32, what: &str) {
     let lut = map.lut();
     let centre = (t.clamp(0.0, 1.0) * 255.0 + 0.5).floor() as i32;
-    let ok = (centre - entries..=centre + entries).filter(|i| (0..256).contains(i)).any(|i| {
-        let e = lut[i as usize];
-        (0..3).all(|c| (e[c] as i32 - px[c] as i32).abs() <= tol)
-    });
-    assert!(ok, "{what}: pixel {px:?} is not {map:?}({t:.4}) = {:?} (±{entries} entries, ±{tol}/255)", lut[centre.clamp(0, 255) as usize]);
+    let ok = (centre - entries..=centre + entries)
+        .filter(|i| (0..256).contains(i))
+        .any(|i| {
+            let e = lut[i as usize];
+            (0..3).all(|c| (e[c] as i32 - px[c] as i32).abs() <= tol)
+        });
+    assert!(
+        ok,
+        "{what}: pixel {px:?} is not {map:?}({t:.4}) = {:?} (±{entries} entries, ±{tol}/255)",
+        lut[centre.clamp(0, 255) as usize]
+    );
 }
 
 /// Asserts per channel |a − b| ≤ tol.
