@@ -36,7 +36,7 @@ fn main() {
         },
     )
     .unwrap_or_else(|e| panic!("phantom: {e}"));
-    let study = uptake_dicom::load_paths(&[dir.clone()]);
+    let study = uptake_dicom::load_paths(std::slice::from_ref(&dir));
     let pet_plan = study.pet_plan().expect("PET series");
     let ct = study
         .volume(study.ct_plan(Some(pet_plan)).expect("CT series"))
