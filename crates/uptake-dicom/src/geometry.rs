@@ -143,6 +143,36 @@ impl Geometry {
     }
 }
 
+/// The eight voxels around a continuous index and their trilinear weights (indices clamped to
+/// the volume, so points within half a voxel of the border interpolate towards the edge).
+/// Corners with zero weight are included with weight 0.
+pub fn trilinear_corners(idx: Vec3, dims: [usize; 3]) -> [([usize; 3], f64); 8] {
+    let mut lo = [0usize; 3];
+    let mut frac = [0f64; 3];
+    for a in 0..3 {
+        let c = idx[a].clamp(0.0, dims[a].saturating_sub(1) as f64);
+        let f = c.floor();
+        lo[a] = f as usize;
+        frac[a] = c - f;
+    }
+    let mut out = [([0usize; 3], 0.0); 8];
+    for (corner, slot) in out.iter_mut().enumerate() {
+        let mut w = 1.0;
+        let mut v = [0usize; 3];
+        for a in 0..3 {
+            let upper = (corner >> a) & 1 == 1;
+            v[a] = if upper {
+                (lo[a] + 1).min(dims[a].saturating_sub(1))
+            } else {
+                lo[a]
+            };
+            w *= if upper { frac[a] } else { 1.0 - frac[a] };
+        }
+        *slot = (v, w);
+    }
+    out
+}
+
 /// Determinant of a 3×3 matrix.
 pub fn det3(m: [[f64; 3]; 3]) -> f64 {
     m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])

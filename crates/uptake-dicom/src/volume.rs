@@ -2,7 +2,7 @@
 //! point (nearest voxel and trilinear).
 
 use crate::error::{AssembleError, InstanceError, Problem};
-use crate::geometry::{Geometry, Vec3};
+use crate::geometry::{trilinear_corners, Geometry, Vec3};
 use crate::instance::DicomInstance;
 use crate::par;
 use crate::pixels::Voxel;
@@ -262,28 +262,8 @@ impl Volume {
         self.slices.get(voxel[2])?.as_ref()?;
         let nearest = self.value(voxel)?;
         let idx = self.geometry.patient_to_index(p)?;
-        let dims = self.geometry.dims;
-        let mut lo = [0usize; 3];
-        let mut frac = [0f64; 3];
-        for a in 0..3 {
-            let c = idx[a].clamp(0.0, (dims[a] - 1) as f64);
-            let f = c.floor();
-            lo[a] = f as usize;
-            frac[a] = c - f;
-        }
         let mut trilinear = 0.0;
-        for corner in 0..8usize {
-            let mut w = 1.0;
-            let mut v = [0usize; 3];
-            for a in 0..3 {
-                let upper = (corner >> a) & 1 == 1;
-                v[a] = if upper {
-                    (lo[a] + 1).min(dims[a] - 1)
-                } else {
-                    lo[a]
-                };
-                w *= if upper { frac[a] } else { 1.0 - frac[a] };
-            }
+        for (v, w) in trilinear_corners(idx, self.geometry.dims) {
             if w == 0.0 {
                 continue;
             }

@@ -8,7 +8,7 @@ use crate::space::Affine;
 use crate::suv::{SuvFactor, SuvOverrides, SuvType};
 use ndarray::{Array3, Axis};
 use serde::Serialize;
-use uptake_dicom::geometry::Vec3;
+use uptake_dicom::geometry::{trilinear_corners, Vec3};
 use uptake_dicom::{Geometry, LoadedStudy, StackPlan, Volume, Voxels};
 
 /// SUV values of one PET series on its own grid.
@@ -198,29 +198,9 @@ impl SuvVolume {
             point: p,
         })? as f64;
         let idx = self.affine.to_index(p);
-        let dims = self.geometry.dims;
-        let mut lo = [0usize; 3];
-        let mut frac = [0f64; 3];
-        for a in 0..3 {
-            let c = idx[a].clamp(0.0, (dims[a] - 1) as f64);
-            let f = c.floor();
-            lo[a] = f as usize;
-            frac[a] = c - f;
-        }
         let mut sum = 0.0;
         let mut ok = true;
-        for corner in 0..8usize {
-            let mut w = 1.0;
-            let mut v = [0usize; 3];
-            for a in 0..3 {
-                let upper = (corner >> a) & 1 == 1;
-                v[a] = if upper {
-                    (lo[a] + 1).min(dims[a] - 1)
-                } else {
-                    lo[a]
-                };
-                w *= if upper { frac[a] } else { 1.0 - frac[a] };
-            }
+        for (v, w) in trilinear_corners(idx, self.geometry.dims) {
             if w == 0.0 {
                 continue;
             }
