@@ -63,36 +63,45 @@ fn test() -> Result<(), String> {
     )?;
     run("cargo", &["test", "--workspace", "--no-fail-fast"])?;
     for krate in WASM_CRATES {
-        run(
-            "cargo",
-            &[
-                "build",
-                "-p",
-                krate,
-                "--target",
-                "wasm32-unknown-unknown",
-                "--release",
-            ],
-        )?;
+        let args = [
+            "build",
+            "-p",
+            krate,
+            "--target",
+            "wasm32-unknown-unknown",
+            "--release",
+        ];
+        run("cargo", &args)?;
     }
+    // The renderer with both browser backends (WebGPU, and WebGL2 as the fallback).
+    let render = [
+        "build",
+        "-p",
+        "uptake-render",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--features",
+        "webgpu,webgl",
+    ];
+    run("cargo", &render)?;
     eprintln!("xtask: all checks passed");
     Ok(())
 }
 
+/// (crate, bench target) of every benchmark.
+const BENCHES: &[(&str, &str)] = &[
+    ("uptake-dicom", "assemble"),
+    ("uptake-jpegls", "decode"),
+    ("uptake-quant", "lesion"),
+    ("uptake-server", "retrieve"),
+    ("uptake-render", "frame"),
+];
+
 fn bench() -> Result<(), String> {
     setup::setup()?;
-    run(
-        "cargo",
-        &["bench", "-p", "uptake-dicom", "--bench", "assemble"],
-    )?;
-    run(
-        "cargo",
-        &["bench", "-p", "uptake-jpegls", "--bench", "decode"],
-    )?;
-    run(
-        "cargo",
-        &["bench", "-p", "uptake-quant", "--bench", "lesion"],
-    )?;
+    for (krate, bench) in BENCHES {
+        run("cargo", &["bench", "-p", krate, "--bench", bench])?;
+    }
     eprintln!("xtask: criterion reports are in target/criterion/");
     Ok(())
 }

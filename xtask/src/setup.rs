@@ -4,7 +4,7 @@
 //! - Debian: `dcmtk` (transcodes phantom slices into every transfer syntax in tests),
 //!   `orthanc` + `orthanc-dicomweb` (the real PACS of the DICOMweb end-to-end tests; never
 //!   `orthanc-gdcm`, which crashes Orthanc on JPEG 2000), `curl` (baseline of the retrieval
-//!   benchmark).
+//!   benchmark), `mesa-vulkan-drivers` (lavapipe: the software Vulkan GPU of the renderer tests).
 //! - PyPI: `pydicom`, `numpy`, `pylibjpeg`, `pylibjpeg-openjpeg` (independent reference reader and
 //!   JPEG 2000 encoder), `pillow-jpls` (CharLS 2 reference for the JPEG-LS decoder).
 
@@ -30,6 +30,11 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     (
         "orthanc-dicomweb",
         "/usr/share/orthanc/plugins/libOrthancDicomWeb.so",
+    ),
+    ("curl", "curl"),
+    (
+        "mesa-vulkan-drivers",
+        "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json",
     ),
 ];
 

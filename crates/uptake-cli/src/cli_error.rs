@@ -25,6 +25,9 @@ pub enum CliError {
     /// Reading from a DICOMweb server failed (auth, 404, network).
     #[error("DICOMweb: {0}")]
     DicomWeb(String),
+    /// Rendering failed (no GPU adapter, SUV refused, …).
+    #[error("render: {0}")]
+    Render(String),
     /// The server failed.
     #[error("server: {0}")]
     Server(String),

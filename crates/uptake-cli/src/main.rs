@@ -8,6 +8,7 @@ mod cmd_inspect;
 mod cmd_phantom;
 mod cmd_probe;
 mod cmd_quantify;
+mod cmd_render;
 mod cmd_serve;
 mod output;
 mod point;
@@ -54,6 +55,8 @@ enum Command {
     /// Lesion statistics from a seed point: SUVmax, SUVmean, SUVpeak, SD, MTV, TLG (and the
     /// liver reference with `--liver`).
     Quantify(cmd_quantify::QuantifyArgs),
+    /// Draw a view (axial, coronal, sagittal fused MPR, or PET MIP) offscreen to a PNG file.
+    Render(cmd_render::RenderArgs),
     /// Serve the web viewer and DICOMweb (`--dicom-dir DIR` embedded, or `--pacs URL` proxy).
     Serve(cmd_serve::ServeArgs),
     /// Write a synthetic PET-CT study with known truth (`truth.json`) as DICOM files.
@@ -70,6 +73,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             json,
         } => cmd_probe::run(&source, at, &suv, json),
         Command::Serve(args) => cmd_serve::run(&args),
+        Command::Render(args) => cmd_render::run(&args),
         Command::Quantify(args) => cmd_quantify::run(&args),
         Command::Phantom(args) => cmd_phantom::run(&args),
     }

@@ -258,3 +258,32 @@ fn probe_reports_suvbw_and_refusals() {
         "Bq/ml still shown when SUV is refused"
     );
 }
+
+#[test]
+fn render_writes_a_png_of_the_requested_size() {
+    let dir = tempfile::tempdir().expect("temp");
+    let d = dir.path().to_str().expect("utf-8");
+    assert!(uptake(&["phantom", d]).status.success());
+    let out = dir.path().join("axial.png");
+    let o = out.to_str().expect("utf-8");
+    let r = uptake(&[
+        "render",
+        d,
+        "--view",
+        "axial",
+        "--at",
+        "84,-10,85",
+        "--size",
+        "320x240",
+        "--out",
+        o,
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let png = std::fs::read(&out).expect("png written");
+    assert_eq!(&png[1..4], b"PNG");
+    let width = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
+    let height = u32::from_be_bytes([png[20], png[21], png[22], png[23]]);
+    assert_eq!((width, height), (320, 240));
+    let bad = uptake(&["render", d, "--fusion", "2", "--out", o]);
+    assert!(!bad.status.success());
+}
