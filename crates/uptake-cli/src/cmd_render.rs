@@ -2,6 +2,7 @@
 
 use crate::cli_error::CliError;
 use crate::point;
+use crate::source::{self, Needs, SourceArgs};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use uptake_render::cli::{CliView, RenderRequest};
@@ -36,8 +37,8 @@ enum WindowArg {
 /// Options of `uptake render`.
 #[derive(Args)]
 pub struct RenderArgs {
-    /// A study folder (CT and PET, searched recursively).
-    path: PathBuf,
+    #[command(flatten)]
+    source: SourceArgs,
     /// View to draw.
     #[arg(long, value_enum, default_value = "axial")]
     view: ViewArg,
@@ -106,7 +107,18 @@ pub fn run(args: &RenderArgs) -> Result<(), CliError> {
         pet,
         crosshair: args.crosshair,
     };
-    let adapter = uptake_render::dicom::render_study_png(&args.path, &request, &args.out)
+    let study = source::load(&args.source, Needs::PetCt)?;
+    let name = match (&args.source.dicomweb, &args.source.study) {
+        (Some(url), Some(uid)) => format!("study {uid} at {url}"),
+        _ => args
+            .source
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let adapter = uptake_render::dicom::render_loaded_study_png(&study, &name, &request, &args.out)
         .map_err(|e| CliError::Render(e.to_string()))?;
     eprintln!("uptake: wrote {} ({adapter})", args.out.display());
     Ok(())

@@ -118,6 +118,31 @@ fn quantify_over_embedded_dicomweb_equals_files() {
     let dir = phantom();
     let server = serve(&["--dicom-dir", dir.path().to_str().expect("utf-8")]);
     compare_all_lesions(dir.path(), &server.dicomweb, "embedded");
+    // `render` draws the same picture from DICOMweb as from the files.
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("truth.json")).expect("truth"))
+            .expect("json");
+    let study = truth["study"]["study_instance_uid"].as_str().expect("uid");
+    let (a, b) = (dir.path().join("files.png"), dir.path().join("web.png"));
+    let common = ["--view", "coronal", "--size", "128x128", "--out"];
+    let d = dir.path().to_str().expect("utf-8");
+    let mut local = vec!["render", d];
+    local.extend(common);
+    local.push(a.to_str().expect("utf-8"));
+    assert!(uptake(&local).status.success());
+    let mut remote = vec!["render", "--dicomweb", &server.dicomweb, "--study", study];
+    remote.extend(common);
+    remote.push(b.to_str().expect("utf-8"));
+    let out = uptake(&remote);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(&a).expect("png"),
+        std::fs::read(&b).expect("png")
+    );
 }
 
 #[test]

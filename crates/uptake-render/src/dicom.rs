@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
-use uptake_dicom::{Geometry, Volume};
+use uptake_dicom::{Geometry, LoadedStudy, Volume};
 use uptake_quant::suv::{SuvOverrides, SuvType};
 use uptake_quant::SuvVolume;
 
@@ -71,6 +71,17 @@ pub fn render_study_png(
     out: &Path,
 ) -> Result<String, StudyRenderError> {
     let study = uptake_dicom::load_paths(&[PathBuf::from(path)]);
+    render_loaded_study_png(&study, &path.display().to_string(), req, out)
+}
+
+/// Like [`render_study_png`] for a study already loaded (from files or DICOMweb); `name` says
+/// where it came from in error messages.
+pub fn render_loaded_study_png(
+    study: &LoadedStudy,
+    name: &str,
+    req: &RenderRequest,
+    out: &Path,
+) -> Result<String, StudyRenderError> {
     let pet_plan = study.pet_plan();
     let ct = match study.ct_plan(pet_plan) {
         Some(plan) => Some(
@@ -82,7 +93,7 @@ pub fn render_study_png(
     };
     let suv = match pet_plan {
         Some(plan) => Some(SuvVolume::from_plan(
-            &study,
+            study,
             plan,
             SuvType::Bw,
             &SuvOverrides::default(),
@@ -90,7 +101,7 @@ pub fn render_study_png(
         None => None,
     };
     if ct.is_none() && suv.is_none() {
-        return Err(StudyRenderError::NoImages(path.display().to_string()));
+        return Err(StudyRenderError::NoImages(name.to_string()));
     }
     let scene = Scene {
         ct: ct.as_ref().map(ct_desc).transpose()?,
