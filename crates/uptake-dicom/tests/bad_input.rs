@@ -154,3 +154,92 @@ fn not_dicom_files_in_a_directory_are_skipped_not_fatal() {
     let study = load_paths(&[dir.path().join("notes.txt")]);
     assert_eq!(study.errors.len(), 1);
 }
+
+#[test]
+fn series_mixing_geometries_by_acquisition_becomes_one_stack_per_acquisition() {
+    let (dir, _) = common::phantom(&PhantomOptions::default());
+    // Slices 0-49 keep acquisition 1 and their geometry; slices 50-99 become acquisition 2 with
+    // another pixel spacing: two volumes, each complete, not one mixed refusal.
+    let ct = dir.path().join("CT");
+    let mut names: Vec<_> = std::fs::read_dir(&ct)
+        .expect("dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    names.sort();
+    for path in &names {
+        let mut obj = dicom_object::open_file(path).expect("open");
+        let z = obj
+            .element(tags::IMAGE_POSITION_PATIENT)
+            .ok()
+            .and_then(|e| e.to_multi_float64().ok())
+            .and_then(|v| v.get(2).copied())
+            .expect("position");
+        let second = z > 0.0;
+        obj.put(DataElement::new(
+            tags::ACQUISITION_NUMBER,
+            VR::IS,
+            PrimitiveValue::from(if second { "2" } else { "1" }),
+        ));
+        if second {
+            obj.put(DataElement::new(
+                tags::PIXEL_SPACING,
+                VR::DS,
+                PrimitiveValue::from("3.0\\3.0"),
+            ));
+        }
+        obj.write_to_file(path).expect("write");
+    }
+    let study = load_paths(&[ct]);
+    assert!(study.refused.is_empty(), "{:?}", study.refused);
+    assert_eq!(study.plans.len(), 2);
+    let mut acquisitions: Vec<_> = study.plans.iter().map(|p| p.acquisition).collect();
+    acquisitions.sort();
+    assert_eq!(acquisitions, vec![Some(1), Some(2)]);
+    assert_eq!(
+        study.plans.iter().map(|p| p.slots.len()).sum::<usize>(),
+        100
+    );
+    assert!(
+        study.plans.iter().all(|p| p.problems.is_empty()),
+        "{:?}",
+        study.plans.iter().map(|p| &p.problems).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn uneven_slice_spacing_is_reported_with_its_size() {
+    let (dir, _) = common::phantom(&PhantomOptions::default());
+    let path = first_ct(dir.path());
+    let mut obj = dicom_object::open_file(&path).expect("open");
+    let mut pos = obj
+        .element(tags::IMAGE_POSITION_PATIENT)
+        .ok()
+        .and_then(|e| e.to_multi_float64().ok())
+        .expect("position");
+    pos[2] += 0.9; // 0.9 mm off a 3 mm grid: neither a gap nor rounding noise
+    let text = pos
+        .iter()
+        .map(|v| format!("{v}"))
+        .collect::<Vec<_>>()
+        .join("\\");
+    obj.put(DataElement::new(
+        tags::IMAGE_POSITION_PATIENT,
+        VR::DS,
+        PrimitiveValue::from(text),
+    ));
+    obj.write_to_file(&path).expect("write");
+    let study = load_paths(&[dir.path().join("CT")]);
+    assert_eq!(study.plans.len(), 1);
+    let problem = study.plans[0].problems.iter().find_map(|p| match p {
+        uptake_dicom::SliceProblem::NonUniformSpacing {
+            max_position_error_mm,
+            ..
+        } => Some(*max_position_error_mm),
+        _ => None,
+    });
+    assert!(
+        problem.is_some_and(|e| e > 0.5 && e < 1.0),
+        "{:?}",
+        study.plans[0].problems
+    );
+}
