@@ -18,7 +18,7 @@ pub enum ViewerError {
         /// The series.
         series_uid: String,
         /// Why.
-        source: uptake_dicom::AssembleError,
+        source: Box<uptake_dicom::AssembleError>,
     },
     /// SUV is refused for the PET series; measurements in SUV are not available.
     #[error("SUV refused: {reason}")]
@@ -28,7 +28,7 @@ pub enum ViewerError {
     },
     /// A quantification failed.
     #[error(transparent)]
-    Quant(#[from] uptake_quant::QuantError),
+    Quant(Box<uptake_quant::QuantError>),
     /// No series with this UID is loaded.
     #[error("no {modality} series with UID {uid} in this study")]
     UnknownSeries {
@@ -49,4 +49,10 @@ pub enum ViewerError {
     /// Nothing to undo or redo.
     #[error("nothing to {0}")]
     NothingTo(&'static str),
+}
+
+impl From<uptake_quant::QuantError> for ViewerError {
+    fn from(e: uptake_quant::QuantError) -> Self {
+        ViewerError::Quant(Box::new(e))
+    }
 }

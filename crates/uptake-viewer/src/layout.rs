@@ -155,11 +155,13 @@ impl ViewportSpec {
 
     /// The view as an `uptake_render` viewport with the cursor's crosshair.
     pub fn to_viewport(&self, cursor: [f64; 3]) -> uptake_render::Viewport {
-        let mut overlay = uptake_render::Overlay::default();
-        overlay.crosshair = Some(uptake_render::Crosshair {
-            point: cursor,
-            colour: [0.2, 1.0, 0.2, 0.8],
-        });
+        let overlay = uptake_render::Overlay {
+            crosshair: Some(uptake_render::Crosshair {
+                point: cursor,
+                colour: [0.2, 1.0, 0.2, 0.8],
+            }),
+            ..Default::default()
+        };
         uptake_render::Viewport {
             rect: self.rect,
             camera: self.camera,

@@ -181,7 +181,7 @@ impl Session {
             .volume(pet_plan)
             .map_err(|source| ViewerError::Assemble {
                 series_uid: pet_plan.series_uid.clone(),
-                source,
+                source: Box::new(source),
             })?;
         let ct = match ct_idx {
             Some(i) => {
@@ -190,7 +190,7 @@ impl Session {
                         .volume(&study.plans[i])
                         .map_err(|source| ViewerError::Assemble {
                             series_uid: study.plans[i].series_uid.clone(),
-                            source,
+                            source: Box::new(source),
                         })?,
                 )
             }
