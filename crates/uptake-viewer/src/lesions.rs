@@ -55,7 +55,7 @@ pub struct Lesion {
     pub error: Option<String>,
 }
 
-/// One row of `lessions()` / the table (snake_case JSON): `name`, `suvmax`, `suvpeak`,
+/// One row of `lesions()` / the table (snake_case JSON): `name`, `suvmax`, `suvpeak`,
 /// `suvmean`, `mtv_ml`, `tlg`, `seed` (LPS mm), `threshold` (label), `threshold_suv`,
 /// `error`. Values are `null` when the lesion cannot be measured.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -35,7 +35,7 @@ pub use error::ViewerError;
 pub use keys::{handle_key, Effect, Key, KeyEvent};
 pub use layout::{Layout, ViewRole, ViewportSpec};
 pub use lesions::{Lesion, LesionRow, ThresholdChoice, Totals};
-pub use memory::{estimate_memory, MemoryEstimate, SeriesDims};
+pub use memory::{estimate_for_study, estimate_memory, MemoryEstimate, SeriesDims};
 pub use session::{SeriesChoice, Session, Warning};
 pub use suv_panel::SuvInfo;
 pub use tools::ToolMode;

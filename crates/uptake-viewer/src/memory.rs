@@ -69,6 +69,19 @@ pub fn estimate_memory(
     }
 }
 
+/// The estimate for a parsed (not yet decoded) study: the dimensions of the PET series the
+/// viewer would choose and of its CT, from the stack plans.
+pub fn estimate_for_study(study: &uptake_dicom::LoadedStudy, budget_bytes: u64) -> MemoryEstimate {
+    let dims = |p: &uptake_dicom::StackPlan| SeriesDims {
+        columns: p.geometry.dims[0],
+        rows: p.geometry.dims[1],
+        slices: p.geometry.dims[2],
+    };
+    let pet = study.pet_plan();
+    let ct = study.ct_plan(pet);
+    estimate_memory(ct.map(dims), pet.map(dims), budget_bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,21 +92,121 @@ impl Session {
         suv_type: SuvType,
         overrides: &SuvOverrides,
     ) -> Result<Session, ViewerError> {
+        let parts = Parts::build(&study, pet_uid, ct_uid)?;
+        let mut s = Session {
+            study,
+            choice: parts.choice,
+            ct: parts.ct,
+            pet_raw: parts.pet_raw,
+            suv: Err(String::new()),
+            suv_type,
+            warnings: parts.warnings,
+            patient: parts.patient,
+            study_date: parts.study_date,
+            ct_patient_id: parts.ct_patient_id,
+        };
+        s.recompute_suv(overrides);
+        Ok(s)
+    }
+
+    /// Switches to other series of the same study (`None`: the automatic choice). On error
+    /// the session is unchanged.
+    pub fn switch_series(
+        &mut self,
+        pet_uid: Option<&str>,
+        ct_uid: Option<&str>,
+        overrides: &SuvOverrides,
+    ) -> Result<(), ViewerError> {
+        let parts = Parts::build(&self.study, pet_uid, ct_uid)?;
+        self.choice = parts.choice;
+        self.ct = parts.ct;
+        self.pet_raw = parts.pet_raw;
+        self.warnings = parts.warnings;
+        self.patient = parts.patient;
+        self.study_date = parts.study_date;
+        self.ct_patient_id = parts.ct_patient_id;
+        self.recompute_suv(overrides);
+        Ok(())
+    }
+    /// Recomputes the SUV volume from the raw PET with these overrides; updates the
+    /// SUV-refused warning.
+    pub fn recompute_suv(&mut self, overrides: &SuvOverrides) {
+        self.warnings
+            .retain(|w| !matches!(w, Warning::SuvRefused(_)));
+        let plan = self
+            .study
+            .plans
+            .iter()
+            .find(|p| p.series_uid == self.choice.pet_series_uid && p.modality == "PT");
+        let result = match plan {
+            None => Err("the PET series is no longer available".to_string()),
+            Some(plan) => {
+                let inputs = plan_suv_inputs(&self.study, plan);
+                series_suv_factor(&inputs, self.suv_type, overrides)
+                    .map_err(|r| r.to_string())
+                    .and_then(|f| {
+                        SuvVolume::new(self.pet_raw.clone(), f).map_err(|e| e.to_string())
+                    })
+            }
+        };
+        if let Err(reason) = &result {
+            self.warnings.push(Warning::SuvRefused(format!(
+                "SUV refused: {reason} PET is shown in Bq/ml."
+            )));
+        }
+        self.suv = result;
+    }
+
+    /// The banner's series text: `"PT <desc> / CT <desc>"`.
+    pub fn series_text(&self) -> String {
+        let find = |uid: &str, m: &str| {
+            self.study
+                .plans
+                .iter()
+                .find(|p| p.series_uid == uid && p.modality == m)
+                .map(|p| describe(&self.study, p))
+                .unwrap_or_default()
+        };
+        let pet = format!("PT {}", find(&self.choice.pet_series_uid, "PT"));
+        match &self.choice.ct_series_uid {
+            Some(c) => format!("{pet} / CT {}", find(c, "CT")),
+            None => pet,
+        }
+    }
+}
+
+/// Everything a series choice determines.
+struct Parts {
+    choice: SeriesChoice,
+    ct: Option<Volume>,
+    pet_raw: Volume,
+    warnings: Vec<Warning>,
+    patient: PatientInfo,
+    study_date: Option<String>,
+    ct_patient_id: Option<String>,
+}
+
+impl Parts {
+    fn build(
+        study: &LoadedStudy,
+        pet_uid: Option<&str>,
+        ct_uid: Option<&str>,
+    ) -> Result<Parts, ViewerError> {
         let pet_idx = match pet_uid {
-            Some(u) => plan_index(&study, u, "PT").ok_or_else(|| ViewerError::UnknownSeries {
+            Some(u) => plan_index(study, u, "PT").ok_or_else(|| ViewerError::UnknownSeries {
                 modality: "PT",
                 uid: u.to_string(),
             })?,
             None => {
                 let p = study.pet_plan().ok_or(ViewerError::NoPetSeries)?;
-                plan_index(&study, &p.series_uid, "PT").ok_or(ViewerError::NoPetSeries)?
+                plan_index(study, &p.series_uid, "PT").ok_or(ViewerError::NoPetSeries)?
             }
         };
         let pet_plan = &study.plans[pet_idx];
         let ct_idx = match ct_uid {
             Some(u) => {
                 Some(
-                    plan_index(&study, u, "CT").ok_or_else(|| ViewerError::UnknownSeries {
+                    plan_index(study, u, "CT").ok_or_else(|| ViewerError::UnknownSeries {
                         modality: "CT",
                         uid: u.to_string(),
                     })?,
@@ -114,7 +214,7 @@ impl Session {
             }
             None => study
                 .ct_plan(Some(pet_plan))
-                .and_then(|c| plan_index(&study, &c.series_uid, "CT")),
+                .and_then(|c| plan_index(study, &c.series_uid, "CT")),
         };
         let pet_h = study.first_header(pet_plan).cloned();
         let ct_h = ct_idx.and_then(|i| study.first_header(&study.plans[i]).cloned());
@@ -129,7 +229,7 @@ impl Session {
         let mut explanation = format!(
             "PET: series {} ({}) — {}{}.",
             pet_plan.series_uid,
-            describe(&study, pet_plan),
+            describe(study, pet_plan),
             if attn {
                 "attenuation-corrected"
             } else {
@@ -148,7 +248,7 @@ impl Session {
                 explanation.push_str(&format!(
                     " CT: series {} ({}) — {}.",
                     study.plans[i].series_uid,
-                    describe(&study, &study.plans[i]),
+                    describe(study, &study.plans[i]),
                     if same {
                         "shares the PET's FrameOfReferenceUID"
                     } else {
@@ -206,7 +306,7 @@ impl Session {
                 .plans
                 .iter()
                 .filter(|p| p.modality == m)
-                .map(|p| (p.series_uid.clone(), describe(&study, p)))
+                .map(|p| (p.series_uid.clone(), describe(study, p)))
                 .collect::<Vec<_>>()
         };
         let choice = SeriesChoice {
@@ -217,65 +317,14 @@ impl Session {
             ct_candidates: candidates("CT"),
         };
         let study_date = pet_h.as_ref().and_then(|h| h.study_date.clone());
-        let mut s = Session {
-            study,
+        Ok(Parts {
             choice,
             ct,
             pet_raw,
-            suv: Err(String::new()),
-            suv_type,
             warnings,
             patient,
             study_date,
             ct_patient_id,
-        };
-        s.recompute_suv(overrides);
-        Ok(s)
-    }
-
-    /// Recomputes the SUV volume from the raw PET with these overrides; updates the
-    /// SUV-refused warning.
-    pub fn recompute_suv(&mut self, overrides: &SuvOverrides) {
-        self.warnings
-            .retain(|w| !matches!(w, Warning::SuvRefused(_)));
-        let plan = self
-            .study
-            .plans
-            .iter()
-            .find(|p| p.series_uid == self.choice.pet_series_uid && p.modality == "PT");
-        let result = match plan {
-            None => Err("the PET series is no longer available".to_string()),
-            Some(plan) => {
-                let inputs = plan_suv_inputs(&self.study, plan);
-                series_suv_factor(&inputs, self.suv_type, overrides)
-                    .map_err(|r| r.to_string())
-                    .and_then(|f| {
-                        SuvVolume::new(self.pet_raw.clone(), f).map_err(|e| e.to_string())
-                    })
-            }
-        };
-        if let Err(reason) = &result {
-            self.warnings.push(Warning::SuvRefused(format!(
-                "SUV refused: {reason} PET is shown in Bq/ml."
-            )));
-        }
-        self.suv = result;
-    }
-
-    /// The banner's series text: `"PT <desc> / CT <desc>"`.
-    pub fn series_text(&self) -> String {
-        let find = |uid: &str, m: &str| {
-            self.study
-                .plans
-                .iter()
-                .find(|p| p.series_uid == uid && p.modality == m)
-                .map(|p| describe(&self.study, p))
-                .unwrap_or_default()
-        };
-        let pet = format!("PT {}", find(&self.choice.pet_series_uid, "PT"));
-        match &self.choice.ct_series_uid {
-            Some(c) => format!("{pet} / CT {}", find(c, "CT")),
-            None => pet,
-        }
+        })
     }
 }

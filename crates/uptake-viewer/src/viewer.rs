@@ -596,21 +596,38 @@ impl Viewer {
         self.remeasure();
     }
 
+    fn measure_into(&self, l: &mut Lesion) {
+        match self.measure_lesion(l.seed, l.threshold) {
+            Ok(r) => {
+                l.report = Some(r);
+                l.error = None;
+            }
+            Err(e) => {
+                l.report = None;
+                l.error = Some(e.to_string());
+            }
+        }
+    }
+
     fn remeasure(&mut self) {
         let mut lesions = std::mem::take(&mut self.lesions);
         for l in &mut lesions {
-            match self.measure_lesion(l.seed, l.threshold) {
-                Ok(r) => {
-                    l.report = Some(r);
-                    l.error = None;
-                }
-                Err(e) => {
-                    l.report = None;
-                    l.error = Some(e.to_string());
-                }
-            }
+            self.measure_into(l);
         }
         self.lesions = lesions;
+    }
+
+    /// Switches the PET and/or CT series (`None`: automatic choice); every lesion is
+    /// re-measured on the new PET. On error nothing changes.
+    pub fn switch_series(
+        &mut self,
+        pet_uid: Option<&str>,
+        ct_uid: Option<&str>,
+    ) -> Result<(), ViewerError> {
+        let o = self.overrides.clone();
+        self.session.switch_series(pet_uid, ct_uid, &o)?;
+        self.remeasure();
+        Ok(())
     }
 
     fn apply(&mut self, c: &Command, forward: bool) {
@@ -618,11 +635,10 @@ impl Viewer {
             (Command::AddLesion { index, lesion }, true)
             | (Command::Delete { index, lesion }, false) => {
                 let i = (*index).min(self.lesions.len());
-                self.lesions.insert(i, lesion.clone());
-                if matches!(c, Command::AddLesion { .. }) || self.lesions[i].report.is_some() {
-                    // Re-measure: the factor may have changed since the lesion was stored.
-                    self.remeasure();
-                }
+                let mut lesion = lesion.clone();
+                // Re-measure: the factor or liver may have changed since it was stored.
+                self.measure_into(&mut lesion);
+                self.lesions.insert(i, lesion);
             }
             (Command::AddLesion { index, .. }, false) | (Command::Delete { index, .. }, true) => {
                 if *index < self.lesions.len() {
