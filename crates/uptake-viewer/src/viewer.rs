@@ -698,6 +698,23 @@ impl Viewer {
         lesions::label_volume(&self.lesions, self.session.pet_raw.geometry.dims)
     }
 
+    /// The label volume as an `uptake_render` description on the PET grid (for
+    /// `Renderer::set_labels`); `labels` is what [`Viewer::label_volume`] returned.
+    pub fn label_desc<'a>(&self, labels: &'a [u8]) -> uptake_render::LabelDesc<'a> {
+        uptake_render::LabelDesc {
+            geometry: self.pet_geometry(),
+            labels,
+        }
+    }
+
+    /// The layout as `uptake_render` viewports with the cursor's crosshair, ready to render.
+    pub fn viewports(&self, w: u32, h: u32) -> Vec<uptake_render::Viewport> {
+        self.layout(w, h)
+            .iter()
+            .map(|s| s.to_viewport(self.cursor))
+            .collect()
+    }
+
     // ---- SUV panel ----------------------------------------------------------------------
 
     /// The SUV panel (`suvInfo()`).

@@ -354,6 +354,26 @@ fn lesion_table_undo_redo_overrides_csv_banner() {
     let labels = v.label_volume();
     let marked = labels.iter().filter(|l| **l != 0).count();
     assert!(marked > 0);
+    let desc = v.label_desc(&labels);
+    assert_eq!(desc.labels.len(), desc.geometry.voxel_count());
+    // The last row's voxels carry its label (later rows win overlaps).
+    let last = v.lesion_list().len() - 1;
+    let dims = desc.geometry.dims;
+    let mask = &v.lesion_list()[last]
+        .report
+        .as_ref()
+        .expect("report")
+        .lesion
+        .mask;
+    for m in mask {
+        assert_eq!(
+            labels[m[0] + dims[0] * (m[1] + dims[1] * m[2])] as usize,
+            last + 1
+        );
+    }
+    let vps = v.viewports(W, H);
+    assert_eq!(vps.len(), 4);
+    assert!(vps.iter().all(|vp| vp.overlay.crosshair.is_some()));
 
     // Banner.
     let banner = v.banner();
