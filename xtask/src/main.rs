@@ -1,12 +1,15 @@
 //! `cargo xtask`: the project's build system in Rust.
 //!
 //! - `cargo xtask setup` — install what the tests need on a Debian machine (idempotent).
-//! - `cargo xtask test`  — setup, then every check CI runs: fmt, clippy, all tests, wasm32 builds.
+//! - `cargo xtask test`  — setup, then every check CI runs: fmt, clippy, all tests, wasm32 builds,
+//!   and the `uptake-web` browser tests in headless Chromium.
+//! - `cargo xtask build` — the WASM bundle into `www/pkg/` (serve `www/` statically).
 //! - `cargo xtask bench` — criterion benchmarks (decode/assembly, JPEG-LS, quantification).
 //! - `cargo xtask demo`  — generate the demo phantom study and inspect it with the CLI.
 //! - `cargo xtask serve` — serve the demo study over DICOMweb (`uptake serve --dicom-dir`).
 
 mod setup;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -84,6 +87,7 @@ fn test() -> Result<(), String> {
         "webgpu,webgl",
     ];
     run("cargo", &render)?;
+    web::browser_tests()?;
     eprintln!("xtask: all checks passed");
     Ok(())
 }
@@ -179,11 +183,12 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::setup(),
         Some("test") => test(),
+        Some("build") => web::build(),
         Some("bench") => bench(),
         Some("demo") => demo(),
         Some("serve") => serve(),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|bench|demo|serve>");
+            eprintln!("usage: cargo xtask <setup|test|build|bench|demo|serve>");
             return ExitCode::from(2);
         }
     };

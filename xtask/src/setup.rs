@@ -4,7 +4,8 @@
 //! - Debian: `dcmtk` (transcodes phantom slices into every transfer syntax in tests),
 //!   `orthanc` + `orthanc-dicomweb` (the real PACS of the DICOMweb end-to-end tests; never
 //!   `orthanc-gdcm`, which crashes Orthanc on JPEG 2000), `curl` (baseline of the retrieval
-//!   benchmark), `mesa-vulkan-drivers` (lavapipe: the software Vulkan GPU of the renderer tests).
+//!   benchmark), `mesa-vulkan-drivers` (lavapipe: the software Vulkan GPU of the renderer tests),
+//!   `chromium` + `chromium-driver` (headless browser of the `uptake-web` browser tests).
 //! - PyPI: `pydicom`, `numpy`, `pylibjpeg`, `pylibjpeg-openjpeg` (independent reference reader and
 //!   JPEG 2000 encoder), `pillow-jpls` (CharLS 2 reference for the JPEG-LS decoder).
 
@@ -36,6 +37,8 @@ const APT_PACKAGES: &[(&str, &str)] = &[
         "mesa-vulkan-drivers",
         "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json",
     ),
+    ("chromium", "/usr/bin/chromium"),
+    ("chromium-driver", "/usr/bin/chromedriver"),
 ];
 
 const PIP_PACKAGES: &[(&str, &str)] = &[

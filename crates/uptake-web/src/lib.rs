@@ -240,7 +240,8 @@ pub fn load_study(files: js_sys::Array) -> Result<JsValue, JsError> {
         .map_err(|e| JsError::new(&e.to_string()))
 }
 
-#[cfg(test)]
+// Native only: reads the fixtures from disk (the browser tests embed them).
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 
@@ -255,12 +256,7 @@ mod tests {
     fn every_syntax_decodes_to_the_same_values_natively() {
         let reference = decode_summary("le", &fixture("ct_le.dcm")).unwrap();
         assert_eq!((reference.rows, reference.columns), (64, 64));
-        for name in [
-            "ct_rle.dcm",
-            "ct_jpegll.dcm",
-            "ct_jpegls.dcm",
-            "ct_j2k.dcm",
-        ] {
+        for name in ["ct_rle.dcm", "ct_jpegll.dcm", "ct_jpegls.dcm", "ct_j2k.dcm"] {
             let s = decode_summary(name, &fixture(name)).unwrap();
             assert_ne!(s.transfer_syntax, reference.transfer_syntax, "{name}");
             assert_eq!(
@@ -275,7 +271,10 @@ mod tests {
     fn truncated_file_is_an_error() {
         let bytes = fixture("ct_j2k.dcm");
         for cut in [0, 10, 132, 400, bytes.len() - 100] {
-            assert!(decode_summary("cut", &bytes[..cut]).is_err(), "cut at {cut}");
+            assert!(
+                decode_summary("cut", &bytes[..cut]).is_err(),
+                "cut at {cut}"
+            );
         }
     }
 
