@@ -4,6 +4,7 @@
 //! - `cargo xtask test`  — setup, then every check CI runs: fmt, clippy, all tests, wasm32 builds,
 //!   and the `uptake-web` browser tests in headless Chromium.
 //! - `cargo xtask build` — the WASM bundle into `www/pkg/` (serve `www/` statically).
+//! - `cargo xtask test-web` — only the `uptake-web` browser tests (part of `test`).
 //! - `cargo xtask bench` — criterion benchmarks (decode/assembly, JPEG-LS, quantification).
 //! - `cargo xtask demo`  — generate the demo phantom study and inspect it with the CLI.
 //! - `cargo xtask serve` — serve the demo study over DICOMweb (`uptake serve --dicom-dir`).
@@ -184,11 +185,12 @@ fn main() -> ExitCode {
         Some("setup") => setup::setup(),
         Some("test") => test(),
         Some("build") => web::build(),
+        Some("test-web") => web::browser_tests(),
         Some("bench") => bench(),
         Some("demo") => demo(),
         Some("serve") => serve(),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|build|bench|demo|serve>");
+            eprintln!("usage: cargo xtask <setup|test|test-web|build|bench|demo|serve>");
             return ExitCode::from(2);
         }
     };
