@@ -138,7 +138,19 @@ pub fn build() -> Result<(), String> {
             let wasm_s = wasm.to_string_lossy().to_string();
             run_env(
                 &opt_s,
-                &["-Oz", "--all-features", &wasm_s, "-o", &wasm_s],
+                &[
+                    "-Oz",
+                    // The features rustc enables by default for wasm32 (all in Chromium).
+                    "--enable-bulk-memory",
+                    "--enable-sign-ext",
+                    "--enable-nontrapping-float-to-int",
+                    "--enable-mutable-globals",
+                    "--enable-reference-types",
+                    "--enable-multivalue",
+                    &wasm_s,
+                    "-o",
+                    &wasm_s,
+                ],
                 &[],
             )?;
         }
