@@ -2,9 +2,11 @@
 //!
 //! - `cargo xtask setup` — install what the tests need on a Debian machine (idempotent).
 //! - `cargo xtask test`  — setup, then every check CI runs: fmt, clippy, all tests, wasm32 builds,
-//!   and the `uptake-web` browser tests in headless Chromium.
+//!   the `uptake-web` browser tests in headless Chromium, and the end-to-end test (`e2e`).
 //! - `cargo xtask build` — the WASM bundle into `www/pkg/` (serve `www/` statically).
 //! - `cargo xtask test-web` — only the `uptake-web` browser tests (part of `test`).
+//! - `cargo xtask e2e`   — the end-to-end browser test: bundle, `uptake serve`, deep link to a
+//!   phantom study in Debian's Chromium driven by playwright-core (`www/tests/e2e.mjs`).
 //! - `cargo xtask bench` — criterion benchmarks (decode/assembly, JPEG-LS, quantification).
 //! - `cargo xtask demo`  — generate the demo phantom study and inspect it with the CLI.
 //! - `cargo xtask serve` — serve the demo study over DICOMweb (`uptake serve --dicom-dir`).
@@ -89,6 +91,7 @@ fn test() -> Result<(), String> {
     ];
     run("cargo", &render)?;
     web::browser_tests()?;
+    web::e2e()?;
     eprintln!("xtask: all checks passed");
     Ok(())
 }
@@ -186,11 +189,12 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("build") => web::build(),
         Some("test-web") => web::browser_tests(),
+        Some("e2e") => web::e2e(),
         Some("bench") => bench(),
         Some("demo") => demo(),
         Some("serve") => serve(),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|test-web|build|bench|demo|serve>");
+            eprintln!("usage: cargo xtask <setup|test|test-web|e2e|build|bench|demo|serve>");
             return ExitCode::from(2);
         }
     };

@@ -35,7 +35,8 @@ pub fn decode_summary(s: &DecodeSummary) -> JsValue {
 }
 
 /// `{series: [{seriesUid, modality, description, dims, spacing, problems}], pet, ct,
-/// patient: {name, id, nhsNumber, nhsNumberValid}, errors}`.
+/// studyUid, studyDate, banner,
+/// patient: {name, id, nhsNumber, nhsNumberValid, birthDate, sex}, errors}`.
 pub fn study_summary(s: &StudySummary) -> JsValue {
     let series: Array = s
         .series
@@ -61,12 +62,17 @@ pub fn study_summary(s: &StudySummary) -> JsValue {
         "nhsNumberValid",
         s.nhs_number_valid.map_or(JsValue::NULL, JsValue::from_bool),
     );
+    set(&patient, "birthDate", opt_str(&s.birth_date));
+    set(&patient, "sex", opt_str(&s.sex));
     let errors: Array = s.errors.iter().map(|e| JsValue::from_str(e)).collect();
     let o = Object::new();
     set(&o, "series", series);
     set(&o, "pet", opt_str(&s.pet));
     set(&o, "ct", opt_str(&s.ct));
     set(&o, "patient", patient);
+    set(&o, "studyUid", opt_str(&s.study_uid));
+    set(&o, "studyDate", opt_str(&s.study_date));
+    set(&o, "banner", s.banner.as_str());
     set(&o, "errors", errors);
     o.into()
 }

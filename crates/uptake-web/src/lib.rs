@@ -9,7 +9,10 @@
 //! - `decodeInstance(bytes: Uint8Array)` — parse one DICOM file and decode frame 0:
 //!   `{rows, columns, frames, transferSyntax, modality, min, max, checksum}`.
 //! - `loadStudy(files: Array<Uint8Array>)` — parse files, plan series and choose PET and CT:
-//!   `{series: [...], pet, ct, patient: {name, id, nhsNumber, nhsNumberValid}, errors: [...]}`.
+//!   `{series: [...], pet, ct, studyUid, studyDate, banner,
+//!   patient: {name, id, nhsNumber, nhsNumberValid, birthDate, sex}, errors: [...]}`; `banner` is
+//!   the viewer's patient banner line (`uptake_viewer::patient_banner`: "FAMILY, Given | NHS No.
+//!   943 476 5919 | DOB … | Male | Study … | PT/CT").
 //!
 //! Every failure on input is a JS `Error` carrying the typed message; nothing panics on input.
 //! The Rust-level functions [`decode_summary`] and [`study_summary`] hold the logic and are
@@ -139,8 +142,33 @@ pub struct StudySummary {
     pub nhs_number: Option<String>,
     /// Whether the NHS Number passes its modulus-11 check.
     pub nhs_number_valid: Option<bool>,
+    /// PatientBirthDate (DA) of the first image.
+    pub birth_date: Option<String>,
+    /// PatientSex of the first image.
+    pub sex: Option<String>,
+    /// StudyInstanceUID of the first image.
+    pub study_uid: Option<String>,
+    /// StudyDate (DA) of the first image.
+    pub study_date: Option<String>,
+    /// The patient banner line (see [`uptake_viewer::patient_banner`]).
+    pub banner: String,
     /// Messages of files that could not be parsed and of series that could not be planned.
     pub errors: Vec<String>,
+}
+
+/// The modalities of the planned series, in order without repeats, joined by `/` (`"PT/CT"`).
+pub fn modalities_text(series: &[SeriesSummary]) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for s in series {
+        if !seen.contains(&s.modality.as_str()) {
+            seen.push(&s.modality);
+        }
+    }
+    if seen.is_empty() {
+        "no series".to_string()
+    } else {
+        seen.join("/")
+    }
 }
 
 /// Parses `files` (named `file 1`, `file 2`, … in messages), plans series and picks PET and CT.
@@ -168,7 +196,7 @@ pub fn study_summary(files: Vec<Vec<u8>>) -> Result<StudySummary, WebError> {
             .iter()
             .map(|r| format!("series {} ({}): {}", r.series_uid, r.modality, r.error)),
     );
-    let series = study
+    let series: Vec<SeriesSummary> = study
         .plans
         .iter()
         .map(|p| SeriesSummary {
@@ -184,7 +212,14 @@ pub fn study_summary(files: Vec<Vec<u8>>) -> Result<StudySummary, WebError> {
         .collect();
     let pet = study.pet_plan();
     let ct = study.ct_plan(pet);
-    let patient = study.instances.first().map(|i| &i.header.patient);
+    let first = study.instances.first().map(|i| &i.header);
+    let patient = first.map(|h| &h.patient);
+    let study_date = first.and_then(|h| h.study_date.clone());
+    let banner = uptake_viewer::patient_banner(
+        &patient.cloned().unwrap_or_default(),
+        study_date.as_deref(),
+        &modalities_text(&series),
+    );
     Ok(StudySummary {
         series,
         pet: pet.map(|p| p.series_uid.clone()),
@@ -193,6 +228,11 @@ pub fn study_summary(files: Vec<Vec<u8>>) -> Result<StudySummary, WebError> {
         patient_id: patient.and_then(|p| p.id.clone()),
         nhs_number: patient.and_then(|p| p.nhs_number.clone()),
         nhs_number_valid: patient.and_then(|p| p.nhs_number_valid),
+        birth_date: patient.and_then(|p| p.birth_date.clone()),
+        sex: patient.and_then(|p| p.sex.clone()),
+        study_uid: first.map(|h| h.study_uid.clone()),
+        study_date,
+        banner,
         errors,
     })
 }
@@ -291,6 +331,38 @@ mod tests {
         assert!(s.pet.is_some() && s.ct.is_some());
         assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
         assert!(s.patient_name.is_some());
+        assert!(s.study_uid.is_some());
+        // The banner is the viewer's: name, identifier, DOB, sex, study date, modalities.
+        let patient = uptake_dicom::PatientInfo {
+            name: s.patient_name.clone(),
+            id: s.patient_id.clone(),
+            nhs_number: s.nhs_number.clone(),
+            birth_date: s.birth_date.clone(),
+            sex: s.sex.clone(),
+            ..Default::default()
+        };
+        let mods = modalities_text(&s.series);
+        assert!(mods == "CT/PT" || mods == "PT/CT", "{mods}");
+        let expected = uptake_viewer::patient_banner(&patient, s.study_date.as_deref(), &mods);
+        assert_eq!(s.banner, expected);
+        assert!(s.banner.contains(" | DOB "), "{}", s.banner);
+    }
+
+    #[test]
+    fn modalities_text_lists_each_once() {
+        let series = |m: &str| SeriesSummary {
+            series_uid: "1.2".into(),
+            modality: m.into(),
+            description: None,
+            dims: [1, 1, 1],
+            spacing: [1.0; 3],
+            problems: 0,
+        };
+        assert_eq!(modalities_text(&[]), "no series");
+        assert_eq!(
+            modalities_text(&[series("PT"), series("CT"), series("PT")]),
+            "PT/CT"
+        );
     }
 
     #[test]
