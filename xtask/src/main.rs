@@ -114,72 +114,48 @@ fn bench() -> Result<(), String> {
     Ok(())
 }
 
-fn demo() -> Result<(), String> {
+/// Runs the `uptake` CLI (release build) with `args`.
+fn uptake(args: &[&str]) -> Result<(), String> {
+    let mut all = vec!["run", "--release", "-q", "-p", "uptake-cli", "--"];
+    all.extend_from_slice(args);
+    run("cargo", &all)
+}
+
+/// The demo study's directory, generated when absent (or always with `fresh`).
+fn demo_study(fresh: bool) -> Result<String, String> {
     let out = root().join("test-data/generated/demo");
     let out_s = out.to_string_lossy().to_string();
-    run(
-        "cargo",
-        &[
-            "run",
-            "--release",
-            "-q",
-            "-p",
-            "uptake-cli",
-            "--",
-            "phantom",
-            &out_s,
-        ],
-    )?;
-    run(
-        "cargo",
-        &[
-            "run",
-            "--release",
-            "-q",
-            "-p",
-            "uptake-cli",
-            "--",
-            "inspect",
-            &out_s,
-        ],
-    )?;
+    if fresh || !out.join("truth.json").exists() {
+        uptake(&["phantom", &out_s])?;
+    }
+    Ok(out_s)
+}
+
+fn demo() -> Result<(), String> {
+    let out_s = demo_study(true)?;
+    uptake(&["inspect", &out_s])?;
     eprintln!("xtask: demo study in {out_s}; try `cargo run -p uptake-cli -- quantify {out_s} --seed 84,-10,85`");
     Ok(())
 }
 
-/// Generates the demo study (if absent) and serves it over DICOMweb with `uptake serve`.
+/// The StudyInstanceUID recorded in a phantom's truth.json.
+fn demo_study_uid(dir: &str) -> Option<String> {
+    let text = std::fs::read_to_string(Path::new(dir).join("truth.json")).ok()?;
+    let key = "\"study_instance_uid\": \"";
+    let start = text.find(key)? + key.len();
+    let end = text[start..].find('"')? + start;
+    Some(text[start..end].to_string())
+}
+
+/// Builds the bundle, generates the demo study (if absent) and serves both with `uptake serve`.
 fn serve() -> Result<(), String> {
-    let out = root().join("test-data/generated/demo");
-    let out_s = out.to_string_lossy().to_string();
-    if !out.join("truth.json").exists() {
-        run(
-            "cargo",
-            &[
-                "run",
-                "--release",
-                "-q",
-                "-p",
-                "uptake-cli",
-                "--",
-                "phantom",
-                &out_s,
-            ],
-        )?;
+    web::build()?;
+    let out_s = demo_study(false)?;
+    if let Some(uid) = demo_study_uid(&out_s) {
+        eprintln!("xtask: open http://127.0.0.1:8080/?study={uid}");
     }
-    run(
-        "cargo",
-        &[
-            "run",
-            "--release",
-            "-q",
-            "-p",
-            "uptake-cli",
-            "--",
-            "serve",
-            "--dicom-dir",
-            &out_s,
-        ],
-    )
+    let www = root().join("www").to_string_lossy().to_string();
+    uptake(&["serve", "--dicom-dir", &out_s, "--web-root", &www])
 }
 
 fn main() -> ExitCode {
