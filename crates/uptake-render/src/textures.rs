@@ -67,16 +67,7 @@ impl VolumeTexture {
         first: usize,
         values: Voxels<'_>,
     ) -> Result<(), RenderError> {
-        let [w, h, _] = self.geometry.dims;
-        let per = w * h;
-        if values.len() % per != 0 {
-            return Err(RenderError::WrongLength {
-                expected: (values.len() / per + 1) * per,
-                got: values.len(),
-            });
-        }
-        let count = values.len() / per;
-        self.check_range(first, count)?;
+        let (per, count) = self.whole_slices(first, values.len())?;
         for s in 0..count {
             let bytes = values.f16_bytes(s * per..(s + 1) * per);
             self.write_slice(queue, first + s, &bytes, 2);
@@ -91,20 +82,27 @@ impl VolumeTexture {
         first: usize,
         values: &[u8],
     ) -> Result<(), RenderError> {
-        let [w, h, _] = self.geometry.dims;
-        let per = w * h;
-        if values.len() % per != 0 {
-            return Err(RenderError::WrongLength {
-                expected: (values.len() / per + 1) * per,
-                got: values.len(),
-            });
-        }
-        let count = values.len() / per;
-        self.check_range(first, count)?;
+        let (per, count) = self.whole_slices(first, values.len())?;
         for s in 0..count {
             self.write_slice(queue, first + s, &values[s * per..(s + 1) * per], 1);
         }
         Ok(())
+    }
+
+    /// Values per slice and whole slices in `len` values written from slice `first`; an error
+    /// when `len` is not whole slices or runs past the last slice.
+    fn whole_slices(&self, first: usize, len: usize) -> Result<(usize, usize), RenderError> {
+        let [w, h, _] = self.geometry.dims;
+        let per = w * h;
+        if per == 0 || len % per != 0 {
+            return Err(RenderError::WrongLength {
+                expected: (len / per.max(1) + 1) * per,
+                got: len,
+            });
+        }
+        let count = len / per;
+        self.check_range(first, count)?;
+        Ok((per, count))
     }
 
     fn write_slice(&self, queue: &wgpu::Queue, k: usize, bytes: &[u8], bpp: usize) {
