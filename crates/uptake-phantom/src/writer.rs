@@ -99,15 +99,7 @@ pub struct SeriesOutcome {
 /// InstanceNumber and file number (1-based) of each slice in position order.
 pub fn numbering(n: usize, opts: &PhantomOptions, label: &str) -> (Vec<usize>, Vec<usize>) {
     let mut instances: Vec<usize> = if opts.shuffle_files {
-        let mut rng = SplitMix64::new(crate::ident::hash64(&[
-            &opts.seed.to_le_bytes(),
-            label.as_bytes(),
-            b"instance",
-        ]));
-        permutation(n, &mut rng)
-            .into_iter()
-            .map(|x| x + 1)
-            .collect()
+        seeded_numbers(n, opts, label, b"instance")
     } else {
         (1..=n).collect()
     };
@@ -117,19 +109,24 @@ pub fn numbering(n: usize, opts: &PhantomOptions, label: &str) -> (Vec<usize>, V
         }
     }
     let files = if opts.shuffle_files {
-        let mut rng = SplitMix64::new(crate::ident::hash64(&[
-            &opts.seed.to_le_bytes(),
-            label.as_bytes(),
-            b"file",
-        ]));
-        permutation(n, &mut rng)
-            .into_iter()
-            .map(|x| x + 1)
-            .collect()
+        seeded_numbers(n, opts, label, b"file")
     } else {
         instances.clone()
     };
     (instances, files)
+}
+
+/// A deterministic permutation of `1..=n`, seeded by the options' seed, the series label and a salt.
+fn seeded_numbers(n: usize, opts: &PhantomOptions, label: &str, salt: &[u8]) -> Vec<usize> {
+    let mut rng = SplitMix64::new(crate::ident::hash64(&[
+        &opts.seed.to_le_bytes(),
+        label.as_bytes(),
+        salt,
+    ]));
+    permutation(n, &mut rng)
+        .into_iter()
+        .map(|x| x + 1)
+        .collect()
 }
 
 /// Runs `job(k)` for every `k` in `ks` on a few threads, collecting results by `k`.
