@@ -68,6 +68,9 @@ pub enum RenderError {
     /// The GPU device was lost (driver reset, tab in background, ...).
     #[error("the GPU device was lost: create a new Gpu and Renderer and upload the volumes again")]
     DeviceLost,
+    /// The canvas surface gave no frame to draw into.
+    #[error("the canvas could not be drawn: {0}")]
+    Surface(String),
     /// Reading the rendered image back failed.
     #[error("reading the image back from the GPU failed: {0}")]
     Readback(String),

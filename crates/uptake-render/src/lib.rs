@@ -54,7 +54,7 @@ pub use display::{CtWindow, Display, LabelStyle, PetDisplay};
 pub use error::RenderError;
 #[cfg(not(target_arch = "wasm32"))]
 pub use offscreen::render_to_rgba;
-pub use offscreen::RgbaImage;
+pub use offscreen::{Readback, RgbaImage};
 pub use overlays::{
     orientation_markers, scale_bar, Crosshair, OrientationMarkers, Overlay, ScaleBar,
 };

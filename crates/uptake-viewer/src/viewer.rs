@@ -263,15 +263,7 @@ impl Viewer {
         ];
         match s.kind {
             ViewKind::Mip => {
-                let desc = match &self.session.suv {
-                    Ok(v) => VolumeDesc::new(
-                        render_geometry(&v.geometry),
-                        uptake_render::Voxels::F32(v.values.as_slice()?),
-                        ValueKind::Suv,
-                    )
-                    .ok()?,
-                    Err(_) => raw_desc(&self.session.pet_raw)?,
-                };
+                let desc = self.pet_desc()?;
                 pick_mip(&s.camera, s.rect.size(), local, &desc).map(|h| h.point)
             }
             _ => Some(pick_plane(&s.camera, s.rect.size(), local)),
@@ -378,6 +370,42 @@ impl Viewer {
     /// Whether the MIP cine is playing.
     pub fn cine_playing(&self) -> bool {
         self.cine_playing
+    }
+    /// Sets the CT window (level, width in HU; the width is at least 1 HU). Non-finite values
+    /// are ignored.
+    pub fn set_ct_window(&mut self, level: f32, width: f32) {
+        if level.is_finite() && width.is_finite() {
+            self.ct_window.level = level;
+            self.ct_window.width = width.max(1.0);
+        }
+    }
+    /// Sets the PET display range (`high` is kept above `low`). Non-finite values are ignored.
+    pub fn set_pet_range(&mut self, low: f32, high: f32) {
+        if low.is_finite() && high.is_finite() {
+            self.pet_display.low = low;
+            self.pet_display.high = high.max(low + 0.01);
+        }
+    }
+    /// Sets the PET colour map.
+    pub fn set_pet_colormap(&mut self, colormap: uptake_render::Colormap) {
+        self.pet_display.colormap = colormap;
+    }
+    /// Sets the fusion opacity, percent (clamped to 100).
+    pub fn set_fusion_percent(&mut self, percent: u8) {
+        self.fusion_percent = percent.min(100);
+    }
+    /// Plays or pauses the MIP cine.
+    pub fn set_cine(&mut self, playing: bool) {
+        self.cine_playing = playing;
+    }
+    /// The view that received the last click, scroll or key.
+    pub fn active_view(&self) -> usize {
+        self.active_view
+    }
+    /// Changes the SUV normalisation: recomputes the factor, every lesion and every readout.
+    pub fn set_suv_type(&mut self, suv_type: uptake_quant::suv::SuvType) {
+        self.session.suv_type = suv_type;
+        self.apply_overrides();
     }
     /// Whether the help is shown.
     pub fn help_visible(&self) -> bool {
@@ -704,6 +732,29 @@ impl Viewer {
         uptake_render::LabelDesc {
             geometry: self.pet_geometry(),
             labels,
+        }
+    }
+
+    /// The CT volume as the renderer's input (HU), when the session has a CT.
+    pub fn ct_desc(&self) -> Option<VolumeDesc<'_>> {
+        let ct = self.session.ct.as_ref()?;
+        let values = match &ct.voxels {
+            uptake_dicom::Voxels::F32(a) => uptake_render::Voxels::F32(a.as_slice()?),
+            uptake_dicom::Voxels::I16(a) => uptake_render::Voxels::I16(a.as_slice()?),
+        };
+        VolumeDesc::new(render_geometry(&ct.geometry), values, ValueKind::Hu).ok()
+    }
+
+    /// The PET as the renderer's input: SUV, or the stored units (Bq/ml) when SUV is refused.
+    pub fn pet_desc(&self) -> Option<VolumeDesc<'_>> {
+        match &self.session.suv {
+            Ok(v) => VolumeDesc::new(
+                render_geometry(&v.geometry),
+                uptake_render::Voxels::F32(v.values.as_slice()?),
+                ValueKind::Suv,
+            )
+            .ok(),
+            Err(_) => raw_desc(&self.session.pet_raw),
         }
     }
 

@@ -21,9 +21,16 @@
 use uptake_dicom::{DicomInstance, InstanceError, LoadedStudy};
 use wasm_bindgen::prelude::*;
 
+pub mod command;
+pub mod core;
+#[cfg(target_arch = "wasm32")]
+pub mod gfx;
 mod js;
+pub mod snapshot;
 #[cfg(target_arch = "wasm32")]
 mod wasm_alloc;
+#[cfg(target_arch = "wasm32")]
+pub mod web_viewer;
 
 /// Errors of the web API, shown to the user as the message of a JS `Error`.
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +51,7 @@ pub enum WebError {
     },
 }
 
-fn first_error(errors: &[String]) -> String {
+pub(crate) fn first_error(errors: &[String]) -> String {
     errors.first().map(|e| format!(": {e}")).unwrap_or_default()
 }
 

@@ -1,0 +1,348 @@
+//! The GPU in the browser: a wgpu device presenting to an `OffscreenCanvas` (the page hands
+//! its canvas to the worker), WebGPU first and WebGL2 as the fallback; the renderer holding
+//! the viewer's volumes; and screenshots read back from an offscreen target.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Function, Reflect};
+use uptake_render::{wgpu, Gpu, LabelStyle, Readback, RenderError, Renderer, Viewport, VolumeSlot};
+use uptake_viewer::Viewer;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::OffscreenCanvas;
+
+/// Which browser GPU API to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// WebGPU when the browser offers an adapter, else WebGL2.
+    Auto,
+    /// WebGPU only.
+    WebGpu,
+    /// WebGL2 only (what a hospital PC without WebGPU gets).
+    WebGl2,
+}
+
+impl BackendChoice {
+    /// Parses `auto`, `webgpu`, `webgl2` (also `webgl`).
+    pub fn parse(s: &str) -> Option<BackendChoice> {
+        match s.to_ascii_lowercase().as_str() {
+            "" | "auto" => Some(BackendChoice::Auto),
+            "webgpu" => Some(BackendChoice::WebGpu),
+            "webgl2" | "webgl" | "gl" => Some(BackendChoice::WebGl2),
+            _ => None,
+        }
+    }
+}
+
+/// Why the GPU could not be set up. `canvas_used` tells the page that the canvas already
+/// has a context of another kind: a fallback needs a fresh canvas.
+#[derive(Debug)]
+pub struct GfxError {
+    /// The message for the status line.
+    pub message: String,
+    /// Whether the canvas was given a context before the failure.
+    pub canvas_used: bool,
+}
+
+/// The device, the canvas surface and the renderer.
+#[derive(Debug)]
+pub struct Gfx {
+    gpu: Gpu,
+    surface: wgpu::Surface<'static>,
+    config: wgpu::SurfaceConfiguration,
+    canvas: OffscreenCanvas,
+    renderer: Renderer,
+    api: &'static str,
+}
+
+fn err(message: impl Into<String>, canvas_used: bool) -> GfxError {
+    GfxError {
+        message: message.into(),
+        canvas_used,
+    }
+}
+
+fn instance(backends: wgpu::Backends) -> wgpu::Instance {
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+    desc.backends = backends;
+    wgpu::Instance::new(desc)
+}
+
+async fn webgpu(canvas: &OffscreenCanvas) -> Result<(Gpu, wgpu::Surface<'static>), GfxError> {
+    let instance = instance(wgpu::Backends::BROWSER_WEBGPU);
+    // The adapter first: without one the canvas stays untouched for the WebGL2 fallback.
+    let adapter = instance
+        .request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            force_fallback_adapter: false,
+            compatible_surface: None,
+            apply_limit_buckets: false,
+        })
+        .await
+        .map_err(|e| err(format!("WebGPU offers no adapter ({e})"), false))?;
+    if adapter.get_info().backend != wgpu::Backend::BrowserWebGpu {
+        return Err(err("WebGPU is not available in this browser", false));
+    }
+    let gpu = Gpu::from_adapter(instance, adapter)
+        .await
+        .map_err(|e| err(format!("WebGPU device: {e}"), false))?;
+    let surface = gpu
+        .instance
+        .create_surface(wgpu::SurfaceTarget::OffscreenCanvas(canvas.clone()))
+        .map_err(|e| err(format!("WebGPU canvas: {e}"), true))?;
+    Ok((gpu, surface))
+}
+
+async fn webgl2(canvas: &OffscreenCanvas) -> Result<(Gpu, wgpu::Surface<'static>), GfxError> {
+    let instance = instance(wgpu::Backends::GL);
+    // With WebGL2 the context comes from the canvas: surface before adapter.
+    let surface = instance
+        .create_surface(wgpu::SurfaceTarget::OffscreenCanvas(canvas.clone()))
+        .map_err(|e| err(format!("WebGL2 is not available on this canvas: {e}"), true))?;
+    let adapter = instance
+        .request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            force_fallback_adapter: false,
+            compatible_surface: Some(&surface),
+            apply_limit_buckets: false,
+        })
+        .await
+        .map_err(|e| err(format!("WebGL2 offers no adapter ({e})"), true))?;
+    let gpu = Gpu::from_adapter(instance, adapter)
+        .await
+        .map_err(|e| err(format!("WebGL2 device: {e}"), true))?;
+    Ok((gpu, surface))
+}
+
+impl Gfx {
+    /// Sets up the GPU on `canvas` of `size` device pixels.
+    pub async fn create(
+        canvas: OffscreenCanvas,
+        choice: BackendChoice,
+        size: [u32; 2],
+    ) -> Result<Gfx, GfxError> {
+        let (gpu, surface, api) = match choice {
+            BackendChoice::WebGl2 => {
+                let (g, s) = webgl2(&canvas).await?;
+                (g, s, "WebGL2")
+            }
+            BackendChoice::WebGpu => {
+                let (g, s) = webgpu(&canvas).await?;
+                (g, s, "WebGPU")
+            }
+            BackendChoice::Auto => match webgpu(&canvas).await {
+                Ok((g, s)) => (g, s, "WebGPU"),
+                Err(e) if e.canvas_used => return Err(e),
+                Err(_) => {
+                    let (g, s) = webgl2(&canvas).await?;
+                    (g, s, "WebGL2")
+                }
+            },
+        };
+        let caps = surface.get_capabilities(&gpu.adapter);
+        // A non-sRGB format: the renderer writes display values as computed.
+        let format = caps
+            .formats
+            .iter()
+            .copied()
+            .find(|f| !f.is_srgb())
+            .or_else(|| caps.formats.first().copied())
+            .ok_or_else(|| err(format!("{api}: the canvas offers no format"), true))?;
+        let config = wgpu::SurfaceConfiguration {
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+            format,
+            width: size[0].max(1),
+            height: size[1].max(1),
+            present_mode: wgpu::PresentMode::Fifo,
+            desired_maximum_frame_latency: 2,
+            alpha_mode: caps
+                .alpha_modes
+                .first()
+                .copied()
+                .unwrap_or(wgpu::CompositeAlphaMode::Auto),
+            view_formats: vec![],
+            color_space: wgpu::SurfaceColorSpace::Auto,
+        };
+        canvas.set_width(config.width);
+        canvas.set_height(config.height);
+        surface.configure(&gpu.device, &config);
+        let renderer = Renderer::new(&gpu, format).map_err(|e| err(e.to_string(), true))?;
+        Ok(Gfx {
+            gpu,
+            surface,
+            config,
+            canvas,
+            renderer,
+            api,
+        })
+    }
+
+    /// `WebGPU` or `WebGL2`, with the adapter, e.g. `WebGL2 · ANGLE (SwiftShader…)`.
+    pub fn describe(&self) -> String {
+        let info = self.gpu.adapter.get_info();
+        format!(
+            "{} · {} · max 3D texture {}",
+            self.api,
+            info.name,
+            self.gpu.max_texture_3d()
+        )
+    }
+
+    /// `WebGPU` or `WebGL2`.
+    pub fn api(&self) -> &'static str {
+        self.api
+    }
+
+    /// The canvas (kept for recovery after a lost device).
+    pub fn canvas(&self) -> &OffscreenCanvas {
+        &self.canvas
+    }
+
+    /// Whether the device was lost.
+    pub fn is_lost(&self) -> bool {
+        self.gpu.is_lost()
+    }
+
+    /// Destroys the device (tests of the recovery path).
+    pub fn destroy_device(&self) {
+        self.gpu.device.destroy();
+    }
+
+    /// Resizes the canvas and the surface.
+    pub fn resize(&mut self, size: [u32; 2]) {
+        let (w, h) = (size[0].max(1), size[1].max(1));
+        if (w, h) != (self.config.width, self.config.height) {
+            self.config.width = w;
+            self.config.height = h;
+            self.canvas.set_width(w);
+            self.canvas.set_height(h);
+            self.surface.configure(&self.gpu.device, &self.config);
+        }
+    }
+
+    /// Uploads the CT and the PET of `viewer` (display copies, R16Float).
+    pub fn upload_volumes(&mut self, viewer: &Viewer) -> Result<(), RenderError> {
+        match viewer.ct_desc() {
+            Some(ct) => self.renderer.set_volume(VolumeSlot::Ct, &ct)?,
+            None => self.renderer.clear_volume(VolumeSlot::Ct),
+        }
+        self.upload_pet(viewer)
+    }
+
+    /// Uploads the PET of `viewer` (after the SUV factor or the series changed).
+    pub fn upload_pet(&mut self, viewer: &Viewer) -> Result<(), RenderError> {
+        match viewer.pet_desc() {
+            Some(pet) => self.renderer.set_volume(VolumeSlot::Pet, &pet),
+            None => {
+                self.renderer.clear_volume(VolumeSlot::Pet);
+                Ok(())
+            }
+        }
+    }
+
+    /// Uploads the lesion outlines of `viewer` (none: cleared).
+    pub fn upload_labels(&mut self, viewer: &Viewer) -> Result<(), RenderError> {
+        if viewer.lesion_list().is_empty() {
+            self.renderer.clear_labels();
+            return Ok(());
+        }
+        let labels = viewer.label_volume();
+        self.renderer.set_labels(&viewer.label_desc(&labels))
+    }
+
+    /// Draws `viewer`'s layout and presents it.
+    pub fn draw(&mut self, viewer: &Viewer) -> Result<(), RenderError> {
+        let size = [self.config.width, self.config.height];
+        let viewports = frame_viewports(viewer, size);
+        let frame = match self.surface.get_current_texture() {
+            wgpu::CurrentSurfaceTexture::Success(t)
+            | wgpu::CurrentSurfaceTexture::Suboptimal(t) => t,
+            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
+                self.surface.configure(&self.gpu.device, &self.config);
+                match self.surface.get_current_texture() {
+                    wgpu::CurrentSurfaceTexture::Success(t)
+                    | wgpu::CurrentSurfaceTexture::Suboptimal(t) => t,
+                    _ => return Err(RenderError::Surface("the canvas has no frame".into())),
+                }
+            }
+            other => {
+                if self.gpu.is_lost() {
+                    return Err(RenderError::DeviceLost);
+                }
+                return Err(RenderError::Surface(format!("no frame: {other:?}")));
+            }
+        };
+        let view = frame
+            .texture
+            .create_view(&wgpu::TextureViewDescriptor::default());
+        self.renderer
+            .render(&view, size, &viewports, [0.0, 0.0, 0.0, 1.0])?;
+        self.gpu.queue.present(frame);
+        Ok(())
+    }
+
+    /// Renders the layout offscreen and returns a future of the PNG bytes.
+    pub fn screenshot(
+        &mut self,
+        viewer: &Viewer,
+    ) -> Result<impl std::future::Future<Output = Result<Vec<u8>, RenderError>>, RenderError> {
+        let size = [self.config.width, self.config.height];
+        let viewports = frame_viewports(viewer, size);
+        let readback = Readback::begin(&mut self.renderer, size, &viewports)?;
+        let device = self.gpu.device.clone();
+        Ok(async move {
+            let done: Rc<Cell<Option<Result<(), wgpu::BufferAsyncError>>>> =
+                Rc::new(Cell::new(None));
+            let flag = done.clone();
+            readback
+                .buffer()
+                .slice(..)
+                .map_async(wgpu::MapMode::Read, move |r| flag.set(Some(r)));
+            // WebGPU resolves the map from the browser's event loop; WebGL2 needs polling.
+            for _ in 0..5000 {
+                let _ = device.poll(wgpu::PollType::Poll);
+                if let Some(r) = done.take() {
+                    r.map_err(|e| RenderError::Readback(e.to_string()))?;
+                    return readback.finish()?.to_png();
+                }
+                sleep_ms(2).await;
+            }
+            Err(RenderError::Readback(
+                "the GPU did not finish the screenshot within 10 s".into(),
+            ))
+        })
+    }
+}
+
+/// The viewer's viewports, with lesion outlines switched on when there are lesions.
+fn frame_viewports(viewer: &Viewer, size: [u32; 2]) -> Vec<Viewport> {
+    let mut viewports = viewer.viewports(size[0], size[1]);
+    if !viewer.lesion_list().is_empty() {
+        for vp in &mut viewports {
+            vp.display.labels = Some(LabelStyle {
+                fill_alpha: 0.0,
+                ..LabelStyle::default()
+            });
+        }
+    }
+    viewports
+}
+
+/// Yields to the event loop for `ms` milliseconds (`setTimeout`, in a window or a worker).
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let global = js_sys::global();
+        let set_timeout = Reflect::get(&global, &JsValue::from_str("setTimeout"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok());
+        match set_timeout {
+            Some(f) => {
+                let _ = f.call2(&global, &resolve, &JsValue::from(ms));
+            }
+            None => {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

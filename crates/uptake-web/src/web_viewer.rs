@@ -1,0 +1,242 @@
+//! The worker-side JavaScript classes: [`WebViewer`] (the study, the viewer state and its
+//! commands) and [`GpuCanvas`] (the GPU on an `OffscreenCanvas`), joined by
+//! `viewer.attach(gpu)`. Results cross to JavaScript as JSON strings (snake_case keys, the
+//! same as the CLI's `--json`).
+
+use uptake_viewer::ThresholdChoice;
+use wasm_bindgen::prelude::*;
+use web_sys::OffscreenCanvas;
+
+use crate::command::{parse_threshold, Command};
+use crate::core::Core;
+use crate::gfx::{BackendChoice, Gfx};
+
+fn js_err(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, JsError> {
+    serde_json::to_string(value).map_err(js_err)
+}
+
+/// A GPU device presenting to a canvas; give it to [`WebViewer::attach`].
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct GpuCanvas {
+    gfx: Gfx,
+}
+
+#[wasm_bindgen]
+impl GpuCanvas {
+    /// Sets up the GPU on `canvas` (`backend`: `auto`, `webgpu` or `webgl2`). Rejects with an
+    /// `Error` whose message starts with `canvas-used:` when the canvas already received a
+    /// context and a fallback needs a fresh canvas.
+    pub async fn create(
+        canvas: OffscreenCanvas,
+        backend: String,
+        width: u32,
+        height: u32,
+    ) -> Result<GpuCanvas, JsError> {
+        console_error_panic_hook::set_once();
+        let choice = BackendChoice::parse(&backend).ok_or_else(|| {
+            JsError::new(&format!(
+                "unknown GPU backend \"{backend}\" (auto, webgpu, webgl2)"
+            ))
+        })?;
+        Gfx::create(canvas, choice, [width, height])
+            .await
+            .map(|gfx| GpuCanvas { gfx })
+            .map_err(|e| {
+                JsError::new(&if e.canvas_used {
+                    format!("canvas-used: {}", e.message)
+                } else {
+                    e.message
+                })
+            })
+    }
+
+    /// `WebGPU` or `WebGL2`.
+    pub fn api(&self) -> String {
+        self.gfx.api().to_string()
+    }
+
+    /// The API, adapter and 3D texture limit, for the about/status line.
+    pub fn describe(&self) -> String {
+        self.gfx.describe()
+    }
+}
+
+/// The viewer in the worker: files in, commands in, snapshots and frames out.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct WebViewer {
+    core: Core,
+    gfx: Option<Gfx>,
+}
+
+#[wasm_bindgen]
+impl WebViewer {
+    /// A viewer for a canvas of `width × height` device pixels.
+    #[wasm_bindgen(constructor)]
+    pub fn new(width: u32, height: u32) -> WebViewer {
+        console_error_panic_hook::set_once();
+        WebViewer {
+            core: Core::new([width, height]),
+            gfx: None,
+        }
+    }
+
+    /// Uses `gpu` for drawing (also after a lost device: the volumes are uploaded again
+    /// from the CPU copies) and draws.
+    pub fn attach(&mut self, gpu: GpuCanvas) -> Result<(), JsError> {
+        let mut gfx = gpu.gfx;
+        gfx.resize(self.core.size);
+        if let Some(v) = &self.core.viewer {
+            gfx.upload_volumes(v).map_err(js_err)?;
+            gfx.upload_labels(v).map_err(js_err)?;
+        }
+        self.gfx = Some(gfx);
+        self.draw()
+    }
+
+    /// The GPU in use, or an empty string.
+    #[wasm_bindgen(js_name = gpuInfo)]
+    pub fn gpu_info(&self) -> String {
+        self.gfx.as_ref().map(Gfx::describe).unwrap_or_default()
+    }
+
+    /// Whether the GPU device was lost (then create a new [`GpuCanvas`] and `attach` it).
+    #[wasm_bindgen(js_name = gpuLost)]
+    pub fn gpu_lost(&self) -> bool {
+        self.gfx.as_ref().is_some_and(Gfx::is_lost)
+    }
+
+    /// Destroys the GPU device, to exercise recovery.
+    #[wasm_bindgen(js_name = loseDevice)]
+    pub fn lose_device(&self) {
+        if let Some(g) = &self.gfx {
+            g.destroy_device();
+        }
+    }
+
+    /// Detaches the GPU and returns its canvas (to build a new device on it).
+    #[wasm_bindgen(js_name = detachCanvas)]
+    pub fn detach_canvas(&mut self) -> Option<OffscreenCanvas> {
+        self.gfx.take().map(|g| g.canvas().clone())
+    }
+
+    /// Parses one file (its bytes are copied into the module). Returns the error message
+    /// when the file is not a usable DICOM image, else `undefined`.
+    #[wasm_bindgen(js_name = addFile)]
+    pub fn add_file(&mut self, name: &str, bytes: &[u8]) -> Option<String> {
+        self.core.add_file(name, bytes.to_vec()).err()
+    }
+
+    /// Forgets the files added so far.
+    #[wasm_bindgen(js_name = clearFiles)]
+    pub fn clear_files(&mut self) {
+        self.core.clear_files();
+    }
+
+    /// Opens the files added (PET and CT by UID, or the automatic choice): assembles the
+    /// volumes, computes SUV, uploads to the GPU and draws. Returns the open report (JSON).
+    pub fn open(&mut self, pet: Option<String>, ct: Option<String>) -> Result<String, JsError> {
+        let report = self
+            .core
+            .open(pet.as_deref(), ct.as_deref())
+            .map_err(js_err)?;
+        if let (Some(g), Some(v)) = (&mut self.gfx, &self.core.viewer) {
+            g.upload_volumes(v).map_err(js_err)?;
+            g.upload_labels(v).map_err(js_err)?;
+        }
+        self.draw()?;
+        json(&report)
+    }
+
+    /// Applies one command (a JSON object with `op`, see `command.rs`), redraws and returns
+    /// the snapshot (JSON).
+    pub fn command(&mut self, command: &str) -> Result<String, JsError> {
+        let cmd: Command = serde_json::from_str(command)
+            .map_err(|e| JsError::new(&format!("invalid command {command}: {e}")))?;
+        let changes = self.core.command(&cmd).map_err(js_err)?;
+        if let (Some(g), Some(v)) = (&mut self.gfx, &self.core.viewer) {
+            g.resize(self.core.size);
+            if changes.ct {
+                g.upload_volumes(v).map_err(js_err)?;
+            } else if changes.pet {
+                g.upload_pet(v).map_err(js_err)?;
+            }
+            if changes.labels {
+                g.upload_labels(v).map_err(js_err)?;
+            }
+        }
+        self.draw()?;
+        self.snapshot()
+    }
+
+    /// The snapshot (JSON; `null` before a study is open).
+    pub fn snapshot(&self) -> Result<String, JsError> {
+        json(&self.core.snapshot())
+    }
+
+    /// Draws the layout (nothing before a study is open or without a GPU).
+    pub fn draw(&mut self) -> Result<(), JsError> {
+        if let (Some(g), Some(v)) = (&mut self.gfx, &self.core.viewer) {
+            g.draw(v).map_err(js_err)?;
+        }
+        Ok(())
+    }
+
+    /// Measures the lesion at `(x, y, z)` LPS mm with `threshold` (`41`, `50`, `suv2.5`,
+    /// `percist`; empty: the current one) without adding it: the report of
+    /// `uptake quantify --json` (JSON).
+    #[wasm_bindgen(js_name = measureLesion)]
+    pub fn measure_lesion(
+        &self,
+        x: f64,
+        y: f64,
+        z: f64,
+        threshold: &str,
+    ) -> Result<String, JsError> {
+        let v = self.viewer()?;
+        let t: ThresholdChoice = if threshold.is_empty() {
+            v.threshold()
+        } else {
+            parse_threshold(threshold).map_err(js_err)?
+        };
+        json(&v.measure_lesion([x, y, z], t).map_err(js_err)?)
+    }
+
+    /// The lesion table as CSV, with the patient banner.
+    #[wasm_bindgen(js_name = exportCsv)]
+    pub fn export_csv(&self) -> Result<String, JsError> {
+        Ok(self.viewer()?.export_csv())
+    }
+
+    /// Renders the layout offscreen and resolves with PNG bytes (`Uint8Array`).
+    pub fn screenshot(&mut self) -> Result<js_sys::Promise, JsError> {
+        let v = self
+            .core
+            .viewer
+            .as_ref()
+            .ok_or_else(|| JsError::new("no study is open yet"))?;
+        let g = self
+            .gfx
+            .as_mut()
+            .ok_or_else(|| JsError::new("no GPU is attached"))?;
+        let pending = g.screenshot(v).map_err(js_err)?;
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            match pending.await {
+                Ok(png) => Ok(js_sys::Uint8Array::from(png.as_slice()).into()),
+                Err(e) => Err(JsValue::from(js_sys::Error::new(&e.to_string()))),
+            }
+        }))
+    }
+
+    fn viewer(&self) -> Result<&uptake_viewer::Viewer, JsError> {
+        self.core
+            .viewer
+            .as_ref()
+            .ok_or_else(|| JsError::new("no study is open yet"))
+    }
+}

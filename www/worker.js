@@ -1,0 +1,183 @@
+// The viewer's worker: it owns the WASM core (parsing, decoding, volumes, SUV, lesions,
+// viewer state) and the GPU (wgpu on the OffscreenCanvas the page hands over), and fetches
+// studies over DICOMweb. The page only shows DOM controls and forwards input, so loading and
+// decoding never freeze the UI.
+//
+// Protocol: the page posts `{id, op, ...args}`; the worker answers `{id, ok: true, result}`
+// or `{id, ok: false, error}`, and posts events without `id`: `{event: "progress", ...}`,
+// `{event: "frame", snapshot}`.
+import init, { version, WebViewer, GpuCanvas } from "./pkg/uptake_web.js";
+import { seriesOfStudy, retrieveSeries, DicomwebError } from "./dicomweb.js";
+
+let viewer = null;
+let gpuApi = "";
+let loadAbort = null;
+const ready = init();
+
+/** Modalities the viewer opens; other series (SR, SEG, SC, …) are not retrieved. */
+const IMAGE_MODALITIES = new Set(["PT", "CT"]);
+
+function post(event) {
+  self.postMessage(event);
+}
+
+function snapshot() {
+  return viewer ? JSON.parse(viewer.snapshot()) : null;
+}
+
+async function makeGpu(canvas, backend, width, height) {
+  const gpu = await GpuCanvas.create(canvas, backend, width, height);
+  gpuApi = gpu.api();
+  return gpu;
+}
+
+const ops = {
+  /** Starts the core and the GPU on `canvas`; `{needFreshCanvas}` when a fallback needs one. */
+  async init({ canvas, backend = "auto", width, height }) {
+    await ready;
+    viewer = new WebViewer(width, height);
+    try {
+      viewer.attach(await makeGpu(canvas, backend, width, height));
+    } catch (e) {
+      const message = String(e?.message ?? e);
+      if (message.startsWith("canvas-used:") && backend === "auto") {
+        return { version: version(), needFreshCanvas: true, error: message };
+      }
+      return { version: version(), gpu: null, error: message };
+    }
+    return { version: version(), gpu: viewer.gpuInfo(), api: gpuApi };
+  },
+
+  /** A fresh canvas after a failed WebGPU set-up, or after a lost device. */
+  async attachCanvas({ canvas, backend, width, height }) {
+    await ready;
+    viewer.attach(await makeGpu(canvas, backend, width, height));
+    return { gpu: viewer.gpuInfo(), api: gpuApi, snapshot: snapshot() };
+  },
+
+  /** Recovers from a lost GPU device on the same canvas: new device, volumes re-uploaded. */
+  async recover({ backend }) {
+    const canvas = viewer.detachCanvas();
+    if (!canvas) throw new Error("no GPU canvas to recover");
+    const w = canvas.width;
+    const h = canvas.height;
+    viewer.attach(await makeGpu(canvas, backend ?? gpuApi.toLowerCase(), w, h));
+    return { gpu: viewer.gpuInfo(), api: gpuApi, snapshot: snapshot() };
+  },
+
+  loseDevice() {
+    viewer.loseDevice();
+    return { lost: viewer.gpuLost() };
+  },
+
+  /** Retrieves a study over DICOMweb (PET and CT series in parallel) and opens it. */
+  async openStudy({ base, study, token, pet = null, ct = null }) {
+    loadAbort?.abort();
+    const abort = new AbortController();
+    loadAbort = abort;
+    const started = performance.now();
+    viewer.clearFiles();
+    const all = await seriesOfStudy({ base, study, token, signal: abort.signal });
+    const series = all.filter((s) => IMAGE_MODALITIES.has(s.modality));
+    if (series.length === 0) {
+      const found = [...new Set(all.map((s) => s.modality))].join(", ") || "none";
+      throw new DicomwebError(
+        `Study ${study} has no PET or CT series (modalities: ${found})`, { kind: "not-found", status: 0 });
+    }
+    const fileErrors = [];
+    const progress = series.map((s) => ({
+      seriesUid: s.seriesUid, modality: s.modality, description: s.description ?? "",
+      expected: s.instanceCount ?? null, parts: 0, bytes: 0, totalBytes: null, done: false,
+    }));
+    const report = () => post({ event: "progress", study, series: progress });
+    report();
+    // PET first: it is smaller and what the reader looks at first.
+    const order = series.map((s, i) => i).sort((a, b) =>
+      (series[a].modality === "PT" ? 0 : 1) - (series[b].modality === "PT" ? 0 : 1));
+    await Promise.all(order.map(async (i) => {
+      const s = series[i];
+      let n = 0;
+      await retrieveSeries({
+        base, study, series: s.seriesUid, token, signal: abort.signal,
+        onPart: (bytes) => {
+          n += 1;
+          const err = viewer.addFile(`${s.modality} series ${s.seriesUid} #${n}`, bytes);
+          if (err) fileErrors.push(err);
+          progress[i].parts = n;
+        },
+        onProgress: ({ bytes, totalBytes }) => {
+          progress[i].bytes = bytes;
+          progress[i].totalBytes = totalBytes;
+          report();
+        },
+      });
+      progress[i].done = true;
+      report();
+    }));
+    if (abort.signal.aborted) throw new DicomwebError("Loading was cancelled", { kind: "cancelled", status: 0 });
+    loadAbort = null;
+    const t_fetched = performance.now() - started;
+    const open = JSON.parse(viewer.open(pet, ct));
+    return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, opened_ms: performance.now() - started } };
+  },
+
+  cancel() {
+    const had = loadAbort !== null;
+    loadAbort?.abort();
+    loadAbort = null;
+    return { cancelled: had };
+  },
+
+  /** Opens local files: `files` is an array of `{name, buffer}` (ArrayBuffers, transferred). */
+  openFiles({ files, pet = null, ct = null }) {
+    viewer.clearFiles();
+    const fileErrors = [];
+    files.forEach(({ name, buffer }, i) => {
+      const err = viewer.addFile(name, new Uint8Array(buffer));
+      if (err) fileErrors.push(err);
+      if (i % 20 === 0 || i === files.length - 1) {
+        post({ event: "progress", files: { done: i + 1, total: files.length } });
+      }
+    });
+    const open = JSON.parse(viewer.open(pet, ct));
+    return { open, fileErrors, snapshot: snapshot() };
+  },
+
+  command({ command }) {
+    return JSON.parse(viewer.command(JSON.stringify(command)));
+  },
+
+  snapshot() {
+    return snapshot();
+  },
+
+  measureLesion({ point, threshold = "" }) {
+    const [x, y, z] = point;
+    return JSON.parse(viewer.measureLesion(x, y, z, threshold));
+  },
+
+  exportCsv() {
+    return viewer.exportCsv();
+  },
+
+  async screenshot() {
+    const png = await viewer.screenshot();
+    return png;
+  },
+};
+
+self.onmessage = async (e) => {
+  const { id, op, ...args } = e.data;
+  try {
+    const fn = ops[op];
+    if (!fn) throw new Error(`unknown operation ${op}`);
+    if (!viewer && op !== "init") throw new Error("the viewer core has not started");
+    const result = await fn(args);
+    const transfer = result instanceof Uint8Array ? [result.buffer] : [];
+    self.postMessage({ id, ok: true, result }, transfer);
+  } catch (err) {
+    let error = String(err?.message ?? err);
+    if (viewer?.gpuLost?.()) error = `the GPU device was lost: ${error}`;
+    self.postMessage({ id, ok: false, error, kind: err?.kind ?? null, lost: viewer?.gpuLost?.() ?? false });
+  }
+};
