@@ -1,224 +1,684 @@
-// Uptake browser viewer (first slice): loads the WASM core built by `cargo xtask build`
-// (www/pkg/), shows its version, and lists a summary of each opened or dropped DICOM file.
-// A deep link `?study=<StudyInstanceUID>` loads that study from this origin's DICOMweb service
-// (`/dicom-web/`: QIDO-RS for its series, WADO-RS for their instances) and shows the patient
-// banner. Plain DOM, no framework, no third-party URLs: nothing leaves this origin.
-import init, { version, decodeInstance, loadStudy } from "./pkg/uptake_web.js";
+// Uptake browser viewer: the page. Plain DOM, no framework, no third-party URLs: nothing
+// leaves this origin. Everything heavy (DICOM parsing and decoding, volumes, SUV, lesion
+// segmentation, the GPU) runs in `worker.js` on the WASM core; this page forwards input,
+// shows the worker's snapshots (text overlays, readouts, tables) and composes exports.
+//
+// URL parameters: `study` (StudyInstanceUID, opens straight into the PET-CT layout), `series`
+// (the PET SeriesInstanceUID), `at=x,y,z` (cursor, LPS mm), `lesion=x,y,z|name`,
+// `dicomweb` (same-origin path of the DICOMweb service, default `/dicom-web`), `backend`
+// (`auto` | `webgpu` | `webgl2`).
+import { searchStudies, validateBase } from "./dicomweb.js";
 
-const status = document.getElementById("status");
-const input = document.getElementById("files");
-const drop = document.getElementById("drop");
-const list = document.getElementById("list");
-const study = document.getElementById("study");
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const bench = { t_first_image: null, t_loaded: null, done: false, failed: false, errors: [] };
+window.__bench = bench;
 
-function cell(row, text, className) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (className) td.className = className;
-  row.appendChild(td);
+// ---- worker RPC -------------------------------------------------------------------------
+
+const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+let nextId = 1;
+const pending = new Map();
+function call(op, args = {}, transfer = []) {
+  return new Promise((resolve, reject) => {
+    const id = nextId++;
+    pending.set(id, { resolve, reject });
+    worker.postMessage({ id, op, ...args }, transfer);
+  });
 }
-
-async function openFiles(files) {
-  list.replaceChildren();
-  study.textContent = "";
-  const buffers = [];
-  for (const file of files) {
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    buffers.push(bytes);
-    const row = document.createElement("tr");
-    cell(row, file.name);
-    try {
-      const s = decodeInstance(bytes);
-      cell(row, s.modality);
-      cell(row, `${s.columns}×${s.rows}${s.frames > 1 ? ` ×${s.frames}` : ""}`);
-      cell(row, s.transferSyntax);
-      cell(row, `${s.min} … ${s.max}`);
-      cell(row, s.checksum.toString(16).padStart(8, "0"));
-    } catch (e) {
-      cell(row, String(e.message ?? e), "error").colSpan = 5;
+worker.onmessage = (e) => {
+  const m = e.data;
+  if (m.id) {
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (!p) return;
+    if (m.ok) p.resolve(m.result);
+    else {
+      const err = new Error(m.error);
+      err.kind = m.kind;
+      err.lost = m.lost;
+      p.reject(err);
     }
-    list.appendChild(row);
+  } else if (m.event === "progress") {
+    showProgress(m);
   }
-  try {
-    const s = loadStudy(buffers);
-    lastSummary = s;
-    const p = s.patient;
-    const lines = [
-      `Patient: ${p.name ?? "(no name)"}  NHS Number: ${p.nhsNumber ?? "none"}` +
-        (p.nhsNumberValid === false ? " (fails check digit)" : "") +
-        `  ID: ${p.id ?? "none"}`,
-      `PET: ${s.pet ?? "none"}`,
-      `CT:  ${s.ct ?? "none"}`,
-      ...s.series.map((x) =>
-        `${x.modality} ${x.dims.join("×")} @ ${x.spacing.map((v) => v.toFixed(2)).join("×")} mm` +
-          `  ${x.description ?? ""}  ${x.seriesUid}` +
-          (x.problems ? `  (${x.problems} slice problems)` : "")),
-      ...s.errors.map((e) => `Error: ${e}`),
-    ];
-    study.textContent = lines.join("\n");
-  } catch (e) {
-    study.textContent = `Error: ${e.message ?? e}`;
-  }
-}
+};
+worker.onerror = (e) => setStatus(`The viewer worker failed: ${e.message ?? e}`, true);
 
-input.addEventListener("change", () => openFiles([...input.files]));
-drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
-drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-drop.addEventListener("drop", (e) => {
-  e.preventDefault();
-  drop.classList.remove("over");
-  openFiles([...e.dataTransfer.files]);
-});
-
-const banner = document.getElementById("banner");
-const DICOMWEB = "/dicom-web";
-const WADO_ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*';
-
-let lastSummary = null;
+// ---- status, banner ---------------------------------------------------------------------
 
 function setStatus(text, isError = false) {
-  status.textContent = text;
-  status.classList.toggle("error", isError);
+  $("status").textContent = text;
+  $("status").classList.toggle("error", isError);
+  $("status").setAttribute("role", isError ? "alert" : "status");
 }
 
-/** The boundary parameter of a multipart Content-Type (quoted or not), or null. */
-export function boundaryOf(contentType) {
-  const m = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType ?? "");
-  return m ? (m[1] ?? m[2]) : null;
+let snap = null; // the last snapshot from the worker
+let gpu = { api: null, info: "" };
+let coreVersion = "";
+
+// ---- canvas and GPU ---------------------------------------------------------------------
+
+const stage = $("stage");
+const overlays = document.createElement("div");
+let canvas = null;
+
+function canvasSize() {
+  const dpr = window.devicePixelRatio || 1;
+  return [Math.max(1, Math.round(stage.clientWidth * dpr)), Math.max(1, Math.round(stage.clientHeight * dpr))];
 }
 
-function indexOf(hay, needle, from) {
-  const first = needle[0];
-  const last = hay.length - needle.length;
-  outer: for (let i = hay.indexOf(first, from); i !== -1 && i <= last; i = hay.indexOf(first, i + 1)) {
-    for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
+function freshCanvas() {
+  canvas?.remove();
+  canvas = document.createElement("canvas");
+  canvas.setAttribute("aria-hidden", "true");
+  stage.prepend(canvas);
+  const [w, h] = canvasSize();
+  canvas.width = w;
+  canvas.height = h;
+  return canvas.transferControlToOffscreen();
+}
+
+async function startGpu() {
+  const backend = params.get("backend") ?? "auto";
+  const [width, height] = canvasSize();
+  const off = freshCanvas();
+  let r = await call("init", { canvas: off, backend, width, height }, [off]);
+  coreVersion = r.version;
+  if (r.needFreshCanvas) {
+    // WebGPU touched the canvas and failed: WebGL2 on a new one.
+    const off2 = freshCanvas();
+    r = await call("attachCanvas", { canvas: off2, backend: "webgl2", width, height }, [off2]);
   }
-  return -1;
+  if (!r.gpu) throw new Error(`no GPU for drawing: ${r.error}`);
+  gpu = { api: r.api, info: r.gpu };
+  $("about").textContent = `Uptake ${coreVersion} · ${r.gpu}`;
+  return r;
 }
 
-/** Splits a multipart body into the bodies of its parts (Uint8Array views, no copy). */
-export function splitMultipart(body, boundary) {
-  const enc = new TextEncoder();
-  const delim = enc.encode(`--${boundary}`);
-  const next = enc.encode(`\r\n--${boundary}`);
-  const parts = [];
-  let pos = indexOf(body, delim, 0);
-  if (pos < 0) throw new Error("the response has no multipart boundary");
-  for (;;) {
-    pos += delim.length;
-    if (body[pos] === 0x2d && body[pos + 1] === 0x2d) return parts; // closing "--"
-    const headEnd = indexOf(body, enc.encode("\r\n\r\n"), pos);
-    if (headEnd < 0) throw new Error("a multipart part has no header end");
-    const head = new TextDecoder().decode(body.subarray(pos, headEnd));
-    const start = headEnd + 4;
-    const len = /^content-length:\s*(\d+)\s*$/im.exec(head);
-    let end;
-    if (len && start + Number(len[1]) <= body.length) {
-      end = start + Number(len[1]);
-    } else {
-      end = indexOf(body, next, start);
-      if (end < 0) throw new Error("the multipart body is truncated");
-    }
-    parts.push(body.subarray(start, end));
-    pos = indexOf(body, delim, end);
-    if (pos < 0) throw new Error("the multipart body has no closing boundary");
-  }
-}
+// ---- commands -----------------------------------------------------------------------------
 
-function httpError(what, res) {
-  const reasons = {
-    401: "the DICOMweb server asks for a login (401)",
-    403: "access to it is refused (403)",
-    404: "not found on this server (404)",
-  };
-  return new Error(`${what}: ${reasons[res.status] ?? `HTTP ${res.status} ${res.statusText}`}`);
-}
-
-async function seriesOfStudy(studyUid) {
-  const url = `${DICOMWEB}/studies/${encodeURIComponent(studyUid)}/series`;
-  const res = await fetch(url, { headers: { Accept: "application/dicom+json" } });
-  if (!res.ok) throw httpError(`Study ${studyUid}`, res);
-  if (res.status === 204) throw new Error(`Study ${studyUid}: not found on this server (no series)`);
-  const json = await res.json();
-  if (!Array.isArray(json) || json.length === 0) {
-    throw new Error(`Study ${studyUid}: not found on this server (no series)`);
-  }
-  // SeriesInstanceUID is (0020,000E).
-  return json.map((ds) => ds?.["0020000E"]?.Value?.[0]).filter((v) => typeof v === "string");
-}
-
-async function retrieveSeries(studyUid, seriesUid) {
-  const url = `${DICOMWEB}/studies/${encodeURIComponent(studyUid)}/series/${encodeURIComponent(seriesUid)}`;
-  const res = await fetch(url, { headers: { Accept: WADO_ACCEPT } });
-  if (!res.ok) throw httpError(`Series ${seriesUid}`, res);
-  const type = res.headers.get("Content-Type") ?? "";
-  const boundary = boundaryOf(type);
-  if (!/^multipart\/related/i.test(type) || !boundary) {
-    throw new Error(`Series ${seriesUid}: unexpected response type "${type}"`);
-  }
-  return splitMultipart(new Uint8Array(await res.arrayBuffer()), boundary);
-}
-
-function showBanner(summary) {
-  banner.textContent = summary.banner;
-  banner.hidden = false;
-}
-
-/** Loads `?study=` over DICOMweb; resolves with the summary, or null when there is no link. */
-async function openDeepLink() {
-  const studyUid = new URLSearchParams(location.search).get("study");
-  if (studyUid === null) return null;
-  if (!/^[0-9]+(\.[0-9]+)*$/.test(studyUid) || studyUid.length > 64) {
-    throw new Error(`The link names no valid study (StudyInstanceUID "${studyUid}")`);
-  }
-  setStatus(`Finding study ${studyUid}…`);
-  const series = await seriesOfStudy(studyUid);
-  const parts = [];
-  for (const [i, s] of series.entries()) {
-    setStatus(`Retrieving series ${i + 1} of ${series.length}…`);
-    parts.push(...(await retrieveSeries(studyUid, s)));
-  }
-  setStatus(`Reading ${parts.length} images…`);
-  const summary = loadStudy(parts);
-  lastSummary = summary;
-  showBanner(summary);
-  study.textContent = summary.series
-    .map((x) => `${x.modality} ${x.dims.join("×")}  ${x.description ?? ""}  ${x.seriesUid}`)
-    .concat(summary.errors.map((e) => `Error: ${e}`))
-    .join("\n");
-  const problems = summary.errors.length ? ` (${summary.errors.length} problems)` : "";
-  setStatus(`Loaded study ${studyUid}: ${summary.series.map((x) => x.modality).join(" + ")}, ${parts.length} images${problems}.`);
-  return summary;
-}
-
-let coreFailed = false;
-const ready = init().then(
-  () => {
-    setStatus(`Uptake core ${version()} ready.`);
-    input.disabled = false;
-  },
-  (e) => {
-    coreFailed = true;
-    setStatus(`The viewer core could not start: ${e?.message ?? e}`, true);
+let inFlight = 0;
+let queuedMove = null;
+async function command(cmd) {
+  inFlight++;
+  try {
+    const s = await call("command", { command: cmd });
+    applySnapshot(s);
+    return s;
+  } catch (e) {
+    if (e.lost) recoverGpu();
+    setStatus(e.message, true);
     throw e;
-  },
+  } finally {
+    inFlight--;
+    if (queuedMove && inFlight === 0) {
+      const m = queuedMove;
+      queuedMove = null;
+      command(m).catch(() => {});
+    }
+  }
+}
+/** Pointer moves coalesce: at most one in flight, the latest waits. */
+function move(cmd) {
+  if (inFlight > 0) queuedMove = cmd;
+  else command(cmd).catch(() => {});
+}
+
+async function recoverGpu() {
+  setStatus("The GPU device was lost; recovering (the images stay in memory)…");
+  try {
+    const r = await call("recover", {});
+    gpu = { api: r.api, info: r.gpu };
+    applySnapshot(r.snapshot);
+    setStatus(`GPU recovered: ${r.gpu}`);
+    return r;
+  } catch (e) {
+    setStatus(`The GPU could not be recovered: ${e.message}. Reload the page.`, true);
+    throw e;
+  }
+}
+
+// ---- snapshot → DOM ---------------------------------------------------------------------
+
+function fmt(v, digits = 2) {
+  return v === null || v === undefined || Number.isNaN(v) ? "–" : Number(v).toFixed(digits);
+}
+
+function shortBanner(s) {
+  // Name and identifier: the first two fields of the banner.
+  return s.banner.split(" | ").slice(0, 2).join(" | ");
+}
+
+function drawOverlays(s) {
+  const dpr = window.devicePixelRatio || 1;
+  overlays.replaceChildren();
+  for (const v of s.views) {
+    const d = document.createElement("div");
+    d.className = "view" + (v.index === s.active_view ? " active" : "");
+    const [x, y, w, h] = v.rect.map((n) => n / dpr);
+    Object.assign(d.style, { left: `${x}px`, top: `${y}px`, width: `${w}px`, height: `${h}px` });
+    const add = (cls, text) => {
+      const e = document.createElement("span");
+      e.className = cls;
+      e.textContent = text;
+      d.appendChild(e);
+    };
+    add("title", v.title);
+    add("vbanner", shortBanner(s));
+    add("readout", s.values.text);
+    if (v.scale_bar) add("bar", v.scale_bar.label);
+    if (v.plane) {
+      add("m l", v.markers[0]);
+      add("m r", v.markers[1]);
+      add("m t", v.markers[2]);
+      add("m b", v.markers[3]);
+    }
+    d.dataset.role = v.role;
+    overlays.appendChild(d);
+  }
+}
+
+function drawLesions(s) {
+  const body = $("lesion-rows");
+  body.replaceChildren();
+  s.lesions.forEach((l, i) => {
+    const tr = document.createElement("tr");
+    const name = document.createElement("input");
+    name.value = l.name;
+    name.setAttribute("aria-label", `Name of lesion ${i + 1}`);
+    name.addEventListener("change", () => command({ op: "rename_lesion", index: i, name: name.value }));
+    const td0 = document.createElement("td");
+    td0.appendChild(name);
+    tr.appendChild(td0);
+    const cells = l.error
+      ? [l.error]
+      : [fmt(l.suvmax), fmt(l.suvpeak), fmt(l.suvmean), fmt(l.mtv_ml), fmt(l.tlg), l.threshold];
+    for (const c of cells) {
+      const td = document.createElement("td");
+      td.textContent = c;
+      if (l.error) { td.colSpan = 6; td.className = "error"; }
+      tr.appendChild(td);
+    }
+    const del = document.createElement("button");
+    del.type = "button";
+    del.textContent = "✕";
+    del.setAttribute("aria-label", `Delete lesion ${l.name}`);
+    del.addEventListener("click", () => command({ op: "delete_lesion", index: i }));
+    const td = document.createElement("td");
+    td.appendChild(del);
+    tr.appendChild(td);
+    tr.addEventListener("click", (e) => {
+      if (e.target === name || e.target === del) return;
+      command({ op: "set_cursor", point: l.seed });
+    });
+    body.appendChild(tr);
+  });
+  $("total-n").textContent = `${s.totals.lesions} lesion(s)`;
+  $("total-mtv").textContent = fmt(s.totals.total_mtv_ml);
+  $("total-tlg").textContent = fmt(s.totals.total_tlg);
+  const liver = s.suv.liver;
+  $("liver-info").textContent = liver
+    ? `Liver reference: mean ${fmt(liver.mean)} SD ${fmt(liver.sd)} (${liver.voxels ?? "?"} voxels)`
+    : "";
+}
+
+function flatten(obj, prefix = "", out = []) {
+  for (const [k, v] of Object.entries(obj ?? {})) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) flatten(v, key, out);
+    else out.push([key, Array.isArray(v) ? JSON.stringify(v) : String(v)]);
+  }
+  return out;
+}
+
+function drawSuv(s) {
+  const suv = s.suv;
+  $("suv-type").value = suv.suv_type;
+  const refused = $("suv-refused");
+  refused.hidden = !suv.refused;
+  refused.textContent = suv.refused ? `SUV refused: ${suv.refused} — PET values are shown in Bq/ml.` : "";
+  const dl = $("suv-provenance");
+  dl.replaceChildren();
+  for (const [k, v] of flatten(suv.factor)) {
+    const dt = document.createElement("dt");
+    dt.textContent = k;
+    const dd = document.createElement("dd");
+    dd.textContent = v;
+    dl.append(dt, dd);
+  }
+}
+
+function drawSeries(s) {
+  $("choice").textContent = s.choice.explanation;
+  for (const [id, list, current] of [
+    ["pet-series", s.choice.pet_candidates, s.choice.pet_series_uid],
+    ["ct-series", s.choice.ct_candidates, s.choice.ct_series_uid],
+  ]) {
+    const sel = $(id);
+    sel.replaceChildren();
+    for (const [uid, desc] of list) {
+      const o = document.createElement("option");
+      o.value = uid;
+      o.textContent = `${desc || "(no description)"} — ${uid}`;
+      o.selected = uid === current;
+      sel.appendChild(o);
+    }
+  }
+}
+
+function drawLegend(s) {
+  $("legend-bar").style.background = `linear-gradient(to right, ${s.colormap_stops.join(", ")})`;
+  const unit = s.values.suv_type ?? s.values.pet_units;
+  $("legend-low").textContent = `${fmt(s.pet_range[0], 1)}`;
+  $("legend-high").textContent = `${fmt(s.pet_range[1], 1)} ${unit}`;
+}
+
+function applySnapshot(s) {
+  if (!s) return;
+  snap = s;
+  $("banner").textContent = s.banner;
+  $("warnings").textContent = s.warnings.map((w) => w.message).join(" · ");
+  $("values").textContent = `${s.values.text} @ (${s.values.point.map((v) => v.toFixed(1)).join(", ")}) mm LPS`;
+  $("layout").value = s.layout;
+  $("plane").value = s.plane;
+  for (const b of document.querySelectorAll(".tool")) b.setAttribute("aria-pressed", String(b.dataset.tool === s.tool));
+  $("threshold").value = { "41%": "41", "50%": "50", "SUV 2.5": "suv2.5", PERCIST: "percist" }[s.threshold];
+  $("fusion").value = s.fusion_percent;
+  $("pet-max").value = s.pet_range[1];
+  $("colormap").value = s.colormap;
+  $("cine").setAttribute("aria-pressed", String(s.cine));
+  const help = $("help");
+  if (s.help && !help.open) help.showModal();
+  if (!s.help && help.open) help.close();
+  drawOverlays(s);
+  drawLesions(s);
+  drawSuv(s);
+  drawSeries(s);
+  drawLegend(s);
+  if (s.cine) startCine();
+}
+
+// ---- progress -----------------------------------------------------------------------------
+
+function showProgress(m) {
+  const box = $("progress");
+  box.hidden = false;
+  const rows = $("progress-rows");
+  rows.replaceChildren();
+  const items = m.series ?? [];
+  for (const s of items) {
+    const row = document.createElement("div");
+    const bar = document.createElement("progress");
+    const total = s.totalBytes ?? null;
+    if (total) { bar.max = total; bar.value = s.bytes; }
+    else if (s.expected) { bar.max = s.expected; bar.value = s.parts; }
+    bar.setAttribute("aria-label", `${s.modality} series`);
+    const text = document.createElement("span");
+    text.textContent = ` ${s.modality} ${s.description}: ${s.parts}${s.expected ? `/${s.expected}` : ""} images, ` +
+      `${(s.bytes / 1e6).toFixed(1)}${total ? `/${(total / 1e6).toFixed(1)}` : ""} MB${s.done ? " ✓" : ""}`;
+    row.append(bar, text);
+    rows.appendChild(row);
+  }
+  if (m.files) {
+    rows.textContent = `Reading files: ${m.files.done}/${m.files.total}`;
+  }
+}
+
+function hideProgress() {
+  $("progress").hidden = true;
+  $("retry").hidden = true;
+}
+
+// ---- opening studies ------------------------------------------------------------------------
+
+let lastOpen = null;
+
+function dicomwebBase() {
+  return validateBase(params.get("dicomweb") ?? "/dicom-web");
+}
+
+async function afterOpen(r, label) {
+  $("drop").hidden = true;
+  applySnapshot(r.snapshot);
+  hideProgress();
+  const problems = r.open.errors.length + r.fileErrors.length;
+  const mem = r.open.memory;
+  setStatus(`${label}: ${r.open.images} images, ${r.open.series.map((x) => x.modality).join(" + ")}` +
+    ` · volumes ≈ ${(mem.total_bytes / 1e6).toFixed(0)} MB${mem.warning ? ` (${mem.warning})` : ""}` +
+    (problems ? ` · ${problems} problem(s): ${[...r.open.errors, ...r.fileErrors].slice(0, 3).join("; ")}` : ""));
+  // The frame is on screen at the next animation frame.
+  await new Promise((res) => requestAnimationFrame(() => res()));
+  return r;
+}
+
+/** Opens a study from the PACS by StudyInstanceUID. */
+async function openStudy(uid, opts = {}) {
+  if (!/^[0-9]+(\.[0-9]+)*$/.test(uid) || uid.length > 64) {
+    throw new Error(`The link names no valid study (StudyInstanceUID "${uid}")`);
+  }
+  await ready;
+  lastOpen = () => openStudy(uid, opts);
+  setStatus(`Retrieving study ${uid}…`);
+  $("retry").hidden = true;
+  try {
+    const r = await call("openStudy", {
+      base: opts.dicomweb ? validateBase(opts.dicomweb) : dicomwebBase(),
+      study: uid,
+      token: opts.token ?? null,
+      pet: opts.series ?? null,
+      ct: opts.ct ?? null,
+    });
+    return await afterOpen(r, `Study ${uid}`);
+  } catch (e) {
+    $("retry").hidden = false;
+    throw e;
+  }
+}
+
+async function collectEntry(entry, out) {
+  if (entry.isFile) {
+    out.push(await new Promise((res, rej) => entry.file(res, rej)));
+  } else if (entry.isDirectory) {
+    const reader = entry.createReader();
+    for (;;) {
+      const batch = await new Promise((res, rej) => reader.readEntries(res, rej));
+      if (batch.length === 0) break;
+      for (const e of batch) await collectEntry(e, out);
+    }
+  }
+}
+
+/** Opens local files (a FileList or an array of File). */
+async function openFiles(fileList) {
+  await ready;
+  const files = [...fileList].filter((f) => !f.name.startsWith(".") && f.name !== "DICOMDIR");
+  if (files.length === 0) throw new Error("no files were given");
+  lastOpen = null;
+  setStatus(`Reading ${files.length} files…`);
+  const items = [];
+  for (const f of files) items.push({ name: f.name, buffer: await f.arrayBuffer() });
+  const r = await call("openFiles", { files: items }, items.map((i) => i.buffer));
+  return afterOpen(r, `${files.length} local files`);
+}
+
+// ---- exports --------------------------------------------------------------------------------
+
+/** The layout as PNG, with the patient banner drawn above the images. */
+async function screenshot() {
+  const png = await call("screenshot");
+  const img = await createImageBitmap(new Blob([png], { type: "image/png" }));
+  const pad = 28;
+  const c = document.createElement("canvas");
+  c.width = img.width;
+  c.height = img.height + pad;
+  const g = c.getContext("2d");
+  g.fillStyle = "#005eb8";
+  g.fillRect(0, 0, c.width, pad);
+  g.fillStyle = "#fff";
+  g.font = "bold 15px system-ui, sans-serif";
+  g.fillText(snap?.banner ?? "", 8, 19);
+  g.drawImage(img, 0, pad);
+  g.font = "12px system-ui, sans-serif";
+  for (const v of snap?.views ?? []) {
+    g.fillStyle = "#fff";
+    g.fillText(`${v.title} · ${snap.values.text}`, v.rect[0] + 6, pad + v.rect[1] + v.rect[3] - 6);
+    g.fillStyle = "#cfe4ff";
+    g.fillText(shortBanner(snap), v.rect[0] + 6, pad + v.rect[1] + 14);
+  }
+  return new Promise((res, rej) => c.toBlob((b) => (b ? res(b) : rej(new Error("PNG encoding failed"))), "image/png"));
+}
+
+function download(blob, name) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 5000);
+}
+
+function exportName(ext) {
+  const id = (snap?.banner ?? "study").split(" | ")[1]?.replace(/[^0-9A-Za-z]+/g, "") ?? "study";
+  return `uptake-${id}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, "")}.${ext}`;
+}
+
+// ---- input ----------------------------------------------------------------------------------
+
+function stagePoint(e) {
+  const r = stage.getBoundingClientRect();
+  const dpr = window.devicePixelRatio || 1;
+  return { x: (e.clientX - r.left) * dpr, y: (e.clientY - r.top) * dpr };
+}
+
+stage.addEventListener("pointerdown", (e) => {
+  if (!snap || e.button !== 0) return;
+  stage.setPointerCapture(e.pointerId);
+  command({ op: "pointer_down", ...stagePoint(e) }).catch(() => {});
+});
+stage.addEventListener("pointermove", (e) => {
+  if (!snap || !(e.buttons & 1)) return;
+  move({ op: "pointer_move", ...stagePoint(e) });
+});
+stage.addEventListener("pointerup", () => snap && command({ op: "pointer_up" }).catch(() => {}));
+stage.addEventListener("wheel", (e) => {
+  if (!snap) return;
+  e.preventDefault();
+  const slices = e.deltaY < 0 ? 1 : -1;
+  move({ op: "wheel", ...stagePoint(e), slices });
+}, { passive: false });
+stage.addEventListener("dblclick", (e) => snap && command({ op: "double_click", ...stagePoint(e) }).catch(() => {}));
+
+document.addEventListener("keydown", (e) => {
+  if (!snap || e.target.closest?.("input, select, textarea, dialog")) return;
+  const ctrl = e.ctrlKey || e.metaKey;
+  if (ctrl && (e.key === "z" || e.key === "y")) {
+    e.preventDefault();
+    command({ op: e.key === "z" ? "undo" : "redo" }).catch(() => {});
+    return;
+  }
+  if (ctrl) return;
+  const keys = ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "PageUp", "PageDown"];
+  if (keys.includes(e.key) || /^[1-4fFmMrR?]$/.test(e.key)) {
+    e.preventDefault();
+    command({ op: "key", key: e.key.length === 1 ? e.key.toLowerCase() : e.key }).catch(() => {});
+  }
+});
+$("help").addEventListener("close", () => snap?.help && command({ op: "key", key: "?" }).catch(() => {}));
+
+const on = (id, ev, f) => $(id).addEventListener(ev, f);
+on("layout", "change", (e) => command({ op: "set_layout", layout: e.target.value }));
+on("plane", "change", (e) => command({ op: "set_plane", plane: e.target.value }));
+on("threshold", "change", (e) => command({ op: "set_threshold", threshold: e.target.value }));
+on("preset", "change", (e) => command({ op: "key", key: e.target.value }));
+on("fusion", "input", (e) => move({ op: "set_fusion", percent: Number(e.target.value) }));
+on("pet-max", "change", (e) => command({ op: "set_pet_range", low: snap?.pet_range[0] ?? 0, high: Number(e.target.value) }));
+on("colormap", "change", (e) => command({ op: "set_colormap", colormap: e.target.value }));
+on("cine", "click", () => command({ op: "set_cine", playing: !snap?.cine }));
+on("undo", "click", () => command({ op: "undo" }));
+on("redo", "click", () => command({ op: "redo" }));
+on("reset", "click", () => command({ op: "reset" }));
+on("help-btn", "click", () => command({ op: "key", key: "?" }));
+on("liver", "click", () => command({ op: "set_liver", point: snap.values.point }));
+on("liver-clear", "click", () => command({ op: "set_liver", point: null }));
+on("suv-type", "change", (e) => command({ op: "set_suv_type", suv_type: e.target.value }));
+on("pet-series", "change", (e) => command({ op: "switch_series", pet: e.target.value, ct: $("ct-series").value || null }));
+on("ct-series", "change", (e) => command({ op: "switch_series", pet: $("pet-series").value || null, ct: e.target.value }));
+on("shot", "click", async () => download(await screenshot(), exportName("png")));
+on("csv", "click", async () => download(new Blob([await call("exportCsv")], { type: "text/csv" }), exportName("csv")));
+on("copy-link", "click", async () => {
+  const link = `${location.origin}${location.pathname}${snap.link}`;
+  try { await navigator.clipboard.writeText(link); setStatus(`Link copied: ${link}`); } catch { setStatus(link); }
+});
+on("cancel", "click", async () => { await call("cancel"); setStatus("Loading cancelled."); $("retry").hidden = false; });
+on("retry", "click", () => lastOpen && lastOpen().catch(showError));
+for (const b of document.querySelectorAll(".tool")) {
+  b.addEventListener("click", () => command({ op: "set_tool", tool: b.dataset.tool }));
+}
+on("overrides", "submit", (e) => {
+  e.preventDefault();
+  const num = (id, scale = 1) => ($(id).value === "" ? null : Number($(id).value) * scale);
+  command({
+    op: "set_overrides",
+    weight_kg: num("ov-weight"),
+    height_m: num("ov-height"),
+    dose_bq: num("ov-dose", 1e6),
+    injection: $("ov-inj").value || null,
+    sex: $("ov-sex").value || null,
+  }).catch(() => {});
+});
+on("ov-clear", "click", () => {
+  for (const id of ["ov-weight", "ov-height", "ov-dose", "ov-inj", "ov-sex"]) $(id).value = "";
+  command({ op: "set_overrides" }).catch(() => {});
+});
+
+on("files", "change", (e) => openFiles(e.target.files).catch(showError));
+on("folder", "change", (e) => openFiles(e.target.files).catch(showError));
+const drop = $("drop");
+stage.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); drop.hidden = false; });
+stage.addEventListener("dragleave", () => drop.classList.remove("over"));
+stage.addEventListener("drop", async (e) => {
+  e.preventDefault();
+  drop.classList.remove("over");
+  const entries = [...e.dataTransfer.items].map((i) => i.webkitGetAsEntry?.()).filter(Boolean);
+  const files = [];
+  if (entries.length) for (const en of entries) await collectEntry(en, files);
+  else files.push(...e.dataTransfer.files);
+  openFiles(files).catch(showError);
+});
+
+on("show-search", "click", () => {
+  const s = $("search");
+  s.hidden = !s.hidden;
+  $("show-search").setAttribute("aria-expanded", String(!s.hidden));
+  if (!s.hidden) $("q-id").focus();
+});
+on("search-form", "submit", async (e) => {
+  e.preventDefault();
+  const body = $("search-results");
+  body.replaceChildren();
+  try {
+    const id = $("q-id").value.replace(/\s+/g, "");
+    const found = await searchStudies({
+      base: dicomwebBase(), patientId: id || undefined,
+      patientName: $("q-name").value || undefined, studyDate: $("q-date").value || undefined,
+    });
+    if (found.length === 0) setStatus("No study matches.");
+    for (const st of found) {
+      const tr = document.createElement("tr");
+      for (const t of [st.patientName, st.patientId, st.studyDate, st.description, st.modalities.join("/"), st.seriesCount]) {
+        const td = document.createElement("td");
+        td.textContent = t ?? "";
+        tr.appendChild(td);
+      }
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = "Open";
+      b.addEventListener("click", () => openStudy(st.studyUid).catch(showError));
+      const td = document.createElement("td");
+      td.appendChild(b);
+      tr.appendChild(td);
+      body.appendChild(tr);
+    }
+  } catch (err) {
+    showError(err);
+  }
+});
+
+new ResizeObserver(() => {
+  if (!snap) return;
+  const [width, height] = canvasSize();
+  move({ op: "resize", width, height });
+}).observe(stage);
+
+let cineRunning = false;
+function startCine() {
+  if (cineRunning) return;
+  cineRunning = true;
+  let last = performance.now();
+  const step = async (now) => {
+    if (!snap?.cine) { cineRunning = false; return; }
+    const dt = (now - last) / 1000;
+    last = now;
+    if (inFlight === 0) await command({ op: "tick", dt }).catch(() => {});
+    requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
+}
+
+function showError(e) {
+  const msg = String(e?.message ?? e);
+  setStatus(msg.startsWith("Study") || msg.startsWith("Series") || msg.startsWith("The ")
+    ? msg : `Could not open the study: ${msg}`, true);
+  bench.failed = true;
+  bench.errors.push(msg);
+}
+
+// ---- start ----------------------------------------------------------------------------------
+
+stage.appendChild(overlays);
+const ready = startGpu().then(
+  (r) => setStatus(`Uptake ${coreVersion} ready (${r.api}). Open files, drop a folder or search the PACS.`),
+  (e) => { showError(e); throw e; },
 );
-ready.catch(() => {}); // reported in the status line
-// Never rejects: failures become a readable status line, and `loaded` resolves with
-// `{ok: false, error}` so a page or test waiting on it is never left hanging.
+ready.catch(() => {});
+
+async function openDeepLink() {
+  const uid = params.get("study");
+  if (uid === null) return null;
+  const r = await openStudy(uid, { series: params.get("series") ?? undefined });
+  if (params.has("at") || params.has("lesion")) await command({ op: "deep_link", link: location.search });
+  return r;
+}
+
 const loaded = ready
   .then(openDeepLink)
-  .then((summary) => ({ ok: true, summary }))
+  .then((r) => {
+    if (r) {
+      bench.t_first_image = performance.now();
+      bench.t_loaded = bench.t_first_image;
+      bench.timing = r.timing;
+    }
+    bench.done = true;
+    return { ok: true, summary: r ? { open: r.open, banner: snap.banner } : null };
+  })
   .catch((e) => {
-    const error = String(e?.message ?? e);
-    if (coreFailed) return { ok: false, error };
-    setStatus(error.startsWith("Study") || error.startsWith("Series") || error.startsWith("The link")
-      ? error
-      : `The study could not be loaded: ${error}`, true);
-    return { ok: false, error };
+    showError(e);
+    bench.done = true;
+    return { ok: false, error: String(e?.message ?? e) };
   });
+
+const snapshotNow = () => call("snapshot");
 window.uptake = {
-  version, decodeInstance, loadStudy, ready, loaded,
-  summary: () => lastSummary,
+  ready,
+  loaded,
+  version: () => coreVersion,
+  gpu: () => ({ ...gpu }),
+  openStudy,
+  openFiles,
+  /** Moves the linked cursor (LPS mm); resolves with the snapshot. */
+  setCursor: (p) => command({ op: "set_cursor", point: p }),
+  /** `{point, ct_hu, pet_value, pet_units, suv_type, suv_refused, text}` at the cursor. */
+  getCursorValues: async () => (await snapshotNow())?.values ?? null,
+  /** The lesion at `p` (LPS mm), measured without adding it: the `uptake quantify --json` report. */
+  measureLesion: (p, opts = {}) => call("measureLesion", { point: p, threshold: opts.threshold ?? "" }),
+  /** Measures and adds the lesion at `p` to the table; resolves with the snapshot. */
+  addLesion: (p) => command({ op: "add_lesion", point: p }),
+  lesions: async () => (await snapshotNow())?.lesions ?? [],
+  totals: async () => (await snapshotNow())?.totals ?? null,
+  suvInfo: async () => (await snapshotNow())?.suv ?? null,
+  snapshot: snapshotNow,
+  command,
+  screenshot,
+  exportCsv: () => call("exportCsv"),
+  cancel: () => call("cancel"),
+  loseDevice: () => call("loseDevice"),
+  recover: recoverGpu,
+  /** Canvas pixel (device px) of a view's centre, for tests that click. */
+  viewCentre: (role) => {
+    const v = snap?.views.find((x) => x.role === role);
+    if (!v) return null;
+    const r = stage.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    return { x: r.left + (v.rect[0] + v.rect[2] / 2) / dpr, y: r.top + (v.rect[1] + v.rect[3] / 2) / dpr };
+  },
 };

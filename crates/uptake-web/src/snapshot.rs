@@ -64,6 +64,8 @@ pub struct Snapshot {
     pub pet_range: [f32; 2],
     /// PET colour map name.
     pub colormap: &'static str,
+    /// The colour map at 11 evenly spaced stops (CSS `rgb(…)`), for the legend.
+    pub colormap_stops: Vec<String>,
     /// MIP angle, degrees.
     pub mip_angle: f64,
     /// Cine playing.
@@ -166,6 +168,12 @@ pub fn snapshot(v: &Viewer, size: [u32; 2]) -> Snapshot {
         ct_window: [ct.level, ct.width],
         pet_range: [pet.low, pet.high],
         colormap: pet.colormap.name(),
+        colormap_stops: (0..=10)
+            .map(|i| {
+                let [r, g, b] = pet.colormap.colour(f64::from(i) / 10.0);
+                format!("rgb({r},{g},{b})")
+            })
+            .collect(),
         mip_angle: v.mip_angle(),
         cine: v.cine_playing(),
         help: v.help_visible(),
