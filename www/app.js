@@ -223,13 +223,10 @@ function drawLesions(s) {
     : "";
 }
 
-function flatten(obj, prefix = "", out = []) {
-  for (const [k, v] of Object.entries(obj ?? {})) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) flatten(v, key, out);
-    else out.push([key, Array.isArray(v) ? JSON.stringify(v) : String(v)]);
-  }
-  return out;
+function sourceText(src) {
+  if (!src) return "";
+  if (src.kind === "header") return src.tag ?? "header";
+  return src.kind;
 }
 
 function drawSuv(s) {
@@ -240,13 +237,25 @@ function drawSuv(s) {
   refused.textContent = suv.refused ? `SUV refused: ${suv.refused} — PET values are shown in Bq/ml.` : "";
   const dl = $("suv-provenance");
   dl.replaceChildren();
-  for (const [k, v] of flatten(suv.factor)) {
+  const row = (k, v) => {
     const dt = document.createElement("dt");
     dt.textContent = k;
     const dd = document.createElement("dd");
     dd.textContent = v;
     dl.append(dt, dd);
-  }
+  };
+  const f = suv.factor;
+  if (!f) return;
+  row("factor", f.value === null ? "per slice" : `${Number(f.value).toPrecision(6)} (${f.pixel_units} → ${f.result_units})`);
+  const p = f.provenance ?? {};
+  row("dose", p.dose_bq ? `${(p.dose_bq / 1e6).toFixed(1)} MBq` : "–");
+  row("injection", p.injection_date_time ?? "–");
+  row("scan", p.scan_date_time ?? "–");
+  row("decay", p.decay_time_s !== null && p.decay_time_s !== undefined
+    ? `${(p.decay_time_s / 60).toFixed(1)} min, factor ${Number(p.decay_factor).toFixed(4)}` : "–");
+  for (const [k, v] of Object.entries(p.branches ?? {})) row(k.replaceAll("_", " "), String(v).replaceAll("_", " "));
+  for (const i of p.inputs ?? []) row(i.name.replaceAll("_", " "), `${i.value} (${sourceText(i.source)})`);
+  for (const w of p.warnings ?? []) row("warning", typeof w === "string" ? w : (w.message ?? JSON.stringify(w)));
 }
 
 function drawSeries(s) {
@@ -269,7 +278,7 @@ function drawSeries(s) {
 
 function drawLegend(s) {
   $("legend-bar").style.background = `linear-gradient(to right, ${s.colormap_stops.join(", ")})`;
-  const unit = s.values.suv_type ?? s.values.pet_units;
+  const unit = s.values.suv_type ? `SUV (${s.values.pet_units})` : s.values.pet_units;
   $("legend-low").textContent = `${fmt(s.pet_range[0], 1)}`;
   $("legend-high").textContent = `${fmt(s.pet_range[1], 1)} ${unit}`;
 }

@@ -180,10 +180,14 @@ impl Gfx {
     /// `WebGPU` or `WebGL2`, with the adapter, e.g. `WebGL2 · ANGLE (SwiftShader…)`.
     pub fn describe(&self) -> String {
         let info = self.gpu.adapter.get_info();
+        let name = if info.name.is_empty() {
+            "adapter name hidden by the browser"
+        } else {
+            info.name.as_str()
+        };
         format!(
-            "{} · {} · max 3D texture {}",
+            "{} · {name} · max 3D texture {}",
             self.api,
-            info.name,
             self.gpu.max_texture_3d()
         )
     }

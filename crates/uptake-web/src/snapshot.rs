@@ -142,7 +142,7 @@ pub fn views(v: &Viewer, size: [u32; 2]) -> Vec<ViewSnapshot> {
                 title,
                 rect: rect(s.rect),
                 markers: [m.left, m.right, m.top, m.bottom],
-                scale_bar: (bar.length_mm > 0.0).then(|| ScaleBarSnapshot {
+                scale_bar: (bar.length_mm > 0.0).then_some(ScaleBarSnapshot {
                     start: bar.start_px,
                     end: bar.end_px,
                     label: bar.label,

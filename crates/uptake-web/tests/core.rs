@@ -1,0 +1,193 @@
+//! The worker's core, natively: files of a generated phantom in, commands in, snapshots out —
+//! checked against the phantom's exact truth and against `uptake-quant` directly.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::path::Path;
+
+use uptake_phantom::{write_study, PhantomOptions, Truth};
+use uptake_web::command::Command;
+use uptake_web::core::Core;
+
+fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "dcm") {
+                out.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn open_phantom() -> (Core, Truth, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = write_study(dir.path(), &PhantomOptions::default()).unwrap();
+    let mut core = Core::new([800, 600]);
+    for (name, bytes) in files_of(dir.path()) {
+        core.add_file(&name, bytes).unwrap();
+    }
+    core.add_file("junk", b"not a DICOM file".to_vec())
+        .unwrap_err();
+    (core, truth, dir)
+}
+
+fn cmd(json: &str) -> Command {
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"))
+}
+
+#[test]
+fn opens_the_phantom_with_banner_views_and_errors_reported() {
+    let (mut core, truth, _dir) = open_phantom();
+    let report = core.open(None, None).unwrap();
+    assert_eq!(report.images + 1, report.files);
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.series.len(), 2);
+    let s = core.snapshot().unwrap();
+    assert_eq!(s.choice.pet_series_uid, truth.pet.series_instance_uid);
+    assert_eq!(
+        s.choice.ct_series_uid.as_deref(),
+        Some(truth.ct.series_instance_uid.as_str())
+    );
+    // 2×2 PET-CT hanging protocol on the canvas, each with markers.
+    assert_eq!(s.layout, "two_by_two");
+    assert_eq!(s.views.len(), 4);
+    for v in &s.views {
+        assert!(v.rect[0] + v.rect[2] <= 800 && v.rect[1] + v.rect[3] <= 600);
+    }
+    let axial = s.views.iter().find(|v| v.plane == Some("axial")).unwrap();
+    assert_eq!(
+        axial.markers[0], "R",
+        "radiological convention: patient right on the left"
+    );
+    assert_eq!(axial.markers[1], "L");
+    let digits: String = truth
+        .patient
+        .nhs_number
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let nhs = format!("{} {} {}", &digits[..3], &digits[3..6], &digits[6..]);
+    assert!(s.banner.contains(&nhs), "{}", s.banner);
+    assert_eq!(s.colormap_stops.len(), 11);
+}
+
+#[test]
+fn commands_move_the_cursor_and_measure_lesions_like_the_quant_crate() {
+    let (mut core, truth, dir) = open_phantom();
+    core.open(None, None).unwrap();
+    let lesion = truth
+        .lesions
+        .iter()
+        .max_by(|a, b| a.diameter_mm.total_cmp(&b.diameter_mm))
+        .unwrap();
+    let [x, y, z] = lesion.centre_lps;
+    let s = core
+        .command(&cmd(&format!(
+            r#"{{"op":"set_cursor","point":[{x},{y},{z}]}}"#
+        )))
+        .map(|_| core.snapshot().unwrap())
+        .unwrap();
+    assert_eq!(s.values.point, lesion.centre_lps);
+    // The cursor is inside the lesion: the PET readout is the lesion's uniform SUV.
+    let pet = s.values.pet_value.unwrap();
+    assert!((pet - lesion.suv).abs() < 0.01, "{pet} vs {}", lesion.suv);
+    assert_eq!(s.values.ct_hu, Some(f64::from(lesion.ct_hu)));
+
+    core.command(&cmd(&format!(
+        r#"{{"op":"add_lesion","point":[{x},{y},{z}]}}"#
+    )))
+    .unwrap();
+    let row = core.snapshot().unwrap().lesions[0].clone();
+    // The same numbers as uptake-quant on the study loaded from disk.
+    let study = uptake_dicom::load_paths(&[dir.path().to_path_buf()]);
+    let direct = uptake_quant::quantify_study(
+        &study,
+        &uptake_quant::QuantifyRequest::at(lesion.centre_lps),
+    )
+    .unwrap();
+    assert_eq!(row.suvmax, Some(direct.lesion.suvmax));
+    assert_eq!(row.mtv_ml, Some(direct.lesion.mtv_ml));
+    assert_eq!(row.tlg, Some(direct.lesion.tlg));
+    assert!((direct.lesion.mtv_ml - lesion.mtv_ml_41).abs() < 1e-9);
+
+    // Undo removes it; redo brings it back.
+    core.command(&cmd(r#"{"op":"undo"}"#)).unwrap();
+    assert!(core.snapshot().unwrap().lesions.is_empty());
+    core.command(&cmd(r#"{"op":"redo"}"#)).unwrap();
+    assert_eq!(core.snapshot().unwrap().lesions.len(), 1);
+}
+
+#[test]
+fn wheel_steps_one_ct_slice_and_overrides_rescale_suv() {
+    let (mut core, truth, _dir) = open_phantom();
+    core.open(None, None).unwrap();
+    let s = core.snapshot().unwrap();
+    let fused = s.views.iter().find(|v| v.title == "Fused axial").unwrap();
+    let (cx, cy) = (
+        f64::from(fused.rect[0] + fused.rect[2] / 2),
+        f64::from(fused.rect[1] + fused.rect[3] / 2),
+    );
+    let z0 = s.values.point[2];
+    core.command(&cmd(&format!(
+        r#"{{"op":"wheel","x":{cx},"y":{cy},"slices":1}}"#
+    )))
+    .unwrap();
+    let z1 = core.snapshot().unwrap().values.point[2];
+    assert!(
+        ((z1 - z0).abs() - truth.ct.slice_spacing_mm).abs() < 1e-9,
+        "{z0} → {z1}, spacing {}",
+        truth.ct.slice_spacing_mm
+    );
+
+    // Doubling the weight doubles every SUV.
+    let before = core.snapshot().unwrap().values.pet_value.unwrap();
+    let w = truth.patient.weight_kg * 2.0;
+    core.command(&cmd(&format!(
+        r#"{{"op":"set_overrides","weight_kg":{w}}}"#
+    )))
+    .unwrap();
+    let after = core.snapshot().unwrap().values.pet_value.unwrap();
+    assert!((after / before - 2.0).abs() < 1e-6, "{before} → {after}");
+}
+
+#[test]
+fn bad_commands_are_typed_errors_not_panics() {
+    let mut core = Core::new([10, 10]);
+    assert!(
+        core.command(&cmd(r#"{"op":"reset"}"#)).is_err(),
+        "no study yet"
+    );
+    assert!(serde_json::from_str::<Command>(r#"{"op":"explode"}"#).is_err());
+    let (mut core, _truth, _dir) = open_phantom();
+    core.open(None, None).unwrap();
+    for bad in [
+        r#"{"op":"set_layout","layout":"5x5"}"#,
+        r#"{"op":"set_tool","tool":"scalpel"}"#,
+        r#"{"op":"delete_lesion","index":3}"#,
+        r#"{"op":"set_overrides","weight_kg":-70}"#,
+        r#"{"op":"set_overrides","injection":"yesterday"}"#,
+        r#"{"op":"switch_series","pet":"1.2.3"}"#,
+        r#"{"op":"undo"}"#,
+    ] {
+        let e = core.command(&cmd(bad)).unwrap_err();
+        assert!(!e.to_string().is_empty(), "{bad}");
+    }
+    // Still usable afterwards.
+    core.command(&cmd(r#"{"op":"set_layout","layout":"three_plane"}"#))
+        .unwrap();
+    assert_eq!(core.snapshot().unwrap().views.len(), 3);
+}
+
+#[test]
+fn nothing_to_open_is_an_error() {
+    let mut core = Core::new([10, 10]);
+    core.add_file("x", b"nope".to_vec()).unwrap_err();
+    let e = core.open(None, None).unwrap_err();
+    assert!(e.to_string().contains("no DICOM image"), "{e}");
+}
