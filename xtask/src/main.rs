@@ -8,9 +8,12 @@
 //! - `cargo xtask e2e`   — the end-to-end browser test: bundle, `uptake serve`, deep link to a
 //!   phantom study in Debian's Chromium driven by playwright-core (`www/tests/e2e.mjs`).
 //! - `cargo xtask bench` — criterion benchmarks (decode/assembly, JPEG-LS, quantification).
+//! - `cargo xtask bench-web` — Uptake vs Cornerstone3D vs plain fetch() in headless Chromium
+//!   (`../shared/bench/cs3d-anchor`); report in `target/bench-web/report.md` (`bench/README.md`).
 //! - `cargo xtask demo`  — generate the demo phantom study and inspect it with the CLI.
 //! - `cargo xtask serve` — serve the demo study over DICOMweb (`uptake serve --dicom-dir`).
 
+mod bench_web;
 mod setup;
 mod web;
 
@@ -167,10 +170,13 @@ fn main() -> ExitCode {
         Some("test-web") => web::browser_tests(),
         Some("e2e") => web::e2e(),
         Some("bench") => bench(),
+        Some("bench-web") => bench_web::bench_web(&args[1..]),
         Some("demo") => demo(),
         Some("serve") => serve(),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|test-web|e2e|build|bench|demo|serve>");
+            eprintln!(
+                "usage: cargo xtask <setup|test|test-web|e2e|build|bench|bench-web|demo|serve>"
+            );
             return ExitCode::from(2);
         }
     };
