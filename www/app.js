@@ -366,7 +366,7 @@ async function openStudy(uid, opts = {}) {
   if (!/^[0-9]+(\.[0-9]+)*$/.test(uid) || uid.length > 64) {
     throw new Error(`The link names no valid study (StudyInstanceUID "${uid}")`);
   }
-  await ready;
+  // No wait for the GPU: the worker retrieves and decodes while the GPU is being set up.
   lastOpen = () => openStudy(uid, opts);
   setStatus(`Retrieving study ${uid}…`);
   $("retry").hidden = true;
@@ -378,6 +378,7 @@ async function openStudy(uid, opts = {}) {
       pet: opts.series ?? null,
       ct: opts.ct ?? null,
     });
+    await ready;
     return await afterOpen(r, `Study ${uid}`);
   } catch (e) {
     $("retry").hidden = false;
@@ -626,7 +627,9 @@ function showError(e) {
 
 stage.appendChild(overlays);
 const ready = startGpu().then(
-  (r) => setStatus(`Uptake ${coreVersion} ready (${r.api}). Open files, drop a folder or search the PACS.`),
+  (r) => {
+    if (!params.has("study")) setStatus(`Uptake ${coreVersion} ready (${r.api}). Open files, drop a folder or search the PACS.`);
+  },
   (e) => { showError(e); throw e; },
 );
 ready.catch(() => {});
@@ -639,8 +642,7 @@ async function openDeepLink() {
   return r;
 }
 
-const loaded = ready
-  .then(openDeepLink)
+const loaded = openDeepLink()
   .then((r) => {
     if (r) {
       bench.t_first_image = performance.now();

@@ -10,6 +10,10 @@ import init, { version, WebViewer, GpuCanvas } from "./pkg/uptake_web.js";
 import { seriesOfStudy, retrieveSeries, DicomwebError } from "./dicomweb.js";
 
 let viewer = null;
+let resolveViewer;
+/** Resolves once `init` has made the viewer; every other operation waits for it (not for the
+ * GPU: a study starts loading while the GPU is still being set up). */
+const viewerReady = new Promise((resolve) => { resolveViewer = resolve; });
 let gpuApi = "";
 let loadAbort = null;
 const ready = init();
@@ -36,6 +40,7 @@ const ops = {
   async init({ canvas, backend = "auto", width, height }) {
     await ready;
     viewer = new WebViewer(width, height);
+    resolveViewer(viewer);
     try {
       viewer.attach(await makeGpu(canvas, backend, width, height));
     } catch (e) {
@@ -118,7 +123,8 @@ const ops = {
     loadAbort = null;
     const t_fetched = performance.now() - started;
     const open = JSON.parse(viewer.open(pet, ct));
-    return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, opened_ms: performance.now() - started } };
+    const t_opened = performance.now() - started;
+    return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, opened_ms: t_opened, open_ms: t_opened - t_fetched } };
   },
 
   cancel() {
@@ -171,7 +177,7 @@ self.onmessage = async (e) => {
   try {
     const fn = ops[op];
     if (!fn) throw new Error(`unknown operation ${op}`);
-    if (!viewer && op !== "init") throw new Error("the viewer core has not started");
+    if (op !== "init") await viewerReady;
     const result = await fn(args);
     const transfer = result instanceof Uint8Array ? [result.buffer] : [];
     self.postMessage({ id, ok: true, result }, transfer);

@@ -81,9 +81,33 @@ fn gzip_size(path: &Path) -> Option<u64> {
     out.status.success().then_some(out.stdout.len() as u64)
 }
 
-/// npm's `wasm-opt` (package `binaryen`), never Debian's.
+/// `npm ci` in `www/` when a pinned package (playwright-core, binaryen) is missing: the
+/// versions come from `www/package-lock.json`; no browser is downloaded (`--ignore-scripts`).
+pub fn npm_ci_www() -> Result<(), String> {
+    let www = repo_root().join("www");
+    let modules = www.join("node_modules");
+    if modules.join("playwright-core").exists() && modules.join("binaryen/bin/wasm-opt").exists() {
+        return Ok(());
+    }
+    eprintln!("xtask: $ npm ci (in {})", www.display());
+    let status = Command::new("npm")
+        .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"])
+        .current_dir(&www)
+        .status()
+        .map_err(|e| format!("cannot start npm: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`npm ci` in {} failed ({status})", www.display()))
+    }
+}
+
+/// npm's `wasm-opt` (package `binaryen`, pinned in `www/package.json`), never Debian's.
 fn npm_wasm_opt() -> Option<PathBuf> {
-    let mut candidates = vec![repo_root().join("node_modules/binaryen/bin/wasm-opt")];
+    let mut candidates = vec![
+        repo_root().join("www/node_modules/binaryen/bin/wasm-opt"),
+        repo_root().join("node_modules/binaryen/bin/wasm-opt"),
+    ];
     if let Ok(out) = Command::new("npm").args(["root", "-g"]).output() {
         let global = String::from_utf8_lossy(&out.stdout).trim().to_string();
         if !global.is_empty() {
@@ -96,6 +120,7 @@ fn npm_wasm_opt() -> Option<PathBuf> {
 /// `cargo xtask build`: the release WASM bundle into `www/pkg/` (+ `www/index.html`, `app.js`).
 pub fn build() -> Result<(), String> {
     check_pin()?;
+    npm_ci_www()?;
     let start = Instant::now();
     run_env(
         "cargo",
@@ -106,13 +131,14 @@ pub fn build() -> Result<(), String> {
             "--lib",
             "--target",
             WASM_TARGET,
-            "--release",
+            "--profile",
+            "wasm-release",
         ],
         &[],
     )?;
     let input = target_dir()
         .join(WASM_TARGET)
-        .join("release/uptake_web.wasm");
+        .join("wasm-release/uptake_web.wasm");
     let out_dir = repo_root().join("www/pkg");
     if out_dir.exists() {
         std::fs::remove_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;

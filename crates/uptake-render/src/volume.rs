@@ -149,18 +149,51 @@ impl Voxels<'_> {
         }
     }
 
-    /// Values `range` as f16 little-endian bytes: the GPU display copy (R16Float).
+    /// Values `range` as f16 little-endian bytes: the GPU display copy (R16Float). NaN
+    /// displays as 0. i16 goes through a 65 536-entry table (each i16 has one f16), which
+    /// matters in WebAssembly, where every float→half conversion is done in software.
     pub(crate) fn f16_bytes(&self, range: std::ops::Range<usize>) -> Vec<u8> {
         let mut out = Vec::with_capacity(range.len() * 2);
-        let mut push = |x: f32| {
-            let x = if x.is_nan() { 0.0 } else { x };
-            out.extend_from_slice(&half::f16::from_f32(x).to_le_bytes());
-        };
         match self {
-            Voxels::F32(v) => v[range].iter().for_each(|x| push(*x)),
-            Voxels::I16(v) => v[range].iter().for_each(|x| push(*x as f32)),
+            Voxels::F32(v) => {
+                for &x in &v[range] {
+                    let x = if x.is_nan() { 0.0 } else { x };
+                    out.extend_from_slice(&half::f16::from_f32(x).to_le_bytes());
+                }
+            }
+            Voxels::I16(v) => {
+                let table = i16_to_f16_table();
+                for &x in &v[range] {
+                    out.extend_from_slice(&table[x as u16 as usize].to_le_bytes());
+                }
+            }
         }
         out
+    }
+}
+
+/// f16 bits of every i16 (indexed by the i16's bits), built once.
+fn i16_to_f16_table() -> &'static [u16] {
+    static TABLE: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..=u16::MAX)
+            .map(|bits| half::f16::from_f32(f32::from(bits as i16)).to_bits())
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod f16_tests {
+    use super::*;
+
+    #[test]
+    fn i16_table_equals_direct_conversion_for_every_value() {
+        let all: Vec<i16> = (i16::MIN..=i16::MAX).collect();
+        let bytes = Voxels::I16(&all).f16_bytes(0..all.len());
+        for (i, &x) in all.iter().enumerate() {
+            let got = u16::from_le_bytes([bytes[2 * i], bytes[2 * i + 1]]);
+            assert_eq!(got, half::f16::from_f32(f32::from(x)).to_bits(), "{x}");
+        }
     }
 }
 
