@@ -19,10 +19,20 @@ window.__bench = bench;
 const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
 let nextId = 1;
 const pending = new Map();
+/** Operations that may take long (network, whole-study work); others time out. */
+const LONG_OPS = new Set(["init", "attachCanvas", "recover", "openStudy", "openFiles"]);
+const CALL_TIMEOUT_MS = 60000;
 function call(op, args = {}, transfer = []) {
   return new Promise((resolve, reject) => {
     const id = nextId++;
-    pending.set(id, { resolve, reject });
+    const timer = LONG_OPS.has(op) ? null : setTimeout(() => {
+      pending.delete(id);
+      reject(new Error(`The viewer did not answer "${op}" within ${CALL_TIMEOUT_MS / 1000} s; reload the page.`));
+    }, CALL_TIMEOUT_MS);
+    pending.set(id, {
+      resolve: (v) => { clearTimeout(timer); resolve(v); },
+      reject: (e) => { clearTimeout(timer); reject(e); },
+    });
     worker.postMessage({ id, op, ...args }, transfer);
   });
 }
@@ -43,7 +53,11 @@ worker.onmessage = (e) => {
     showProgress(m);
   }
 };
-worker.onerror = (e) => setStatus(`The viewer worker failed: ${e.message ?? e}`, true);
+worker.onerror = (e) => {
+  setStatus(`The viewer worker failed: ${e.message ?? e}. Reload the page.`, true);
+  for (const p of pending.values()) p.reject(new Error(`the viewer worker failed: ${e.message ?? e}`));
+  pending.clear();
+};
 
 // ---- status, banner ---------------------------------------------------------------------
 
@@ -125,7 +139,13 @@ function move(cmd) {
   else command(cmd).catch(() => {});
 }
 
-async function recoverGpu() {
+let recovering = null;
+/** Recovers from a lost GPU device (one recovery at a time; callers share it). */
+function recoverGpu() {
+  recovering ??= recoverOnce().finally(() => { recovering = null; });
+  return recovering;
+}
+async function recoverOnce() {
   setStatus("The GPU device was lost; recovering (the images stay in memory)…");
   try {
     const r = await call("recover", {});
@@ -418,7 +438,19 @@ async function openFiles(fileList) {
 async function screenshot() {
   const png = await call("screenshot");
   const img = await createImageBitmap(new Blob([png], { type: "image/png" }));
-  const pad = 28;
+  // The banner in as many lines as the width needs: never cut off.
+  const measure = document.createElement("canvas").getContext("2d");
+  measure.font = "bold 15px system-ui, sans-serif";
+  const lines = [];
+  for (const field of (snap?.banner ?? "").split(" | ")) {
+    const last = lines.length ? lines[lines.length - 1] : null;
+    if (last !== null && measure.measureText(`${last} | ${field}`).width < img.width - 16) {
+      lines[lines.length - 1] = `${last} | ${field}`;
+    } else {
+      lines.push(field);
+    }
+  }
+  const pad = 8 + 20 * Math.max(1, lines.length);
   const c = document.createElement("canvas");
   c.width = img.width;
   c.height = img.height + pad;
@@ -427,7 +459,7 @@ async function screenshot() {
   g.fillRect(0, 0, c.width, pad);
   g.fillStyle = "#fff";
   g.font = "bold 15px system-ui, sans-serif";
-  g.fillText(snap?.banner ?? "", 8, 19);
+  lines.forEach((line, i) => g.fillText(line, 8, 19 + 20 * i));
   g.drawImage(img, 0, pad);
   g.font = "12px system-ui, sans-serif";
   for (const v of snap?.views ?? []) {

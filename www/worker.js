@@ -124,7 +124,7 @@ const ops = {
     const t_fetched = performance.now() - started;
     const open = JSON.parse(viewer.open(pet, ct));
     const t_opened = performance.now() - started;
-    return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, opened_ms: t_opened, open_ms: t_opened - t_fetched } };
+    return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, opened_ms: t_opened, open_ms: t_opened - t_fetched, ...open.timing_ms } };
   },
 
   cancel() {
@@ -183,7 +183,7 @@ self.onmessage = async (e) => {
     self.postMessage({ id, ok: true, result }, transfer);
   } catch (err) {
     let error = String(err?.message ?? err);
-    if (viewer?.gpuLost?.()) error = `the GPU device was lost: ${error}`;
+    if (viewer?.gpuLost?.() && !/device was lost/.test(error)) error = `the GPU device was lost: ${error}`;
     self.postMessage({ id, ok: false, error, kind: err?.kind ?? null, lost: viewer?.gpuLost?.() ?? false });
   }
 };

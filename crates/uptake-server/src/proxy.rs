@@ -88,6 +88,14 @@ async fn forward(State(p): State<Arc<Proxy>>, req: Request) -> Response {
         if HOP_BY_HOP.contains(&name) {
             continue;
         }
+        // The PACS's login challenge would make the browser open its own password prompt
+        // (and hang a page that cannot answer it): the viewer shows its own "asks for a
+        // login (401)" instead, and may read the scheme from the renamed header.
+        let name = if name == "www-authenticate" {
+            "x-pacs-www-authenticate"
+        } else {
+            name
+        };
         if let (Ok(n), Ok(v)) = (
             HeaderName::from_bytes(name.as_bytes()),
             axum::http::HeaderValue::from_bytes(v.as_bytes()),

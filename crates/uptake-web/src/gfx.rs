@@ -4,6 +4,8 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use js_sys::{Function, Reflect};
 use uptake_render::{wgpu, Gpu, LabelStyle, Readback, RenderError, Renderer, Viewport, VolumeSlot};
@@ -53,6 +55,9 @@ pub struct Gfx {
     canvas: OffscreenCanvas,
     renderer: Renderer,
     api: &'static str,
+    /// Set by an uncaptured GPU error, a destroyed device or a canvas that gives no frame:
+    /// the device is treated as lost (wgpu's GL backend reports no loss of its own).
+    broken: Arc<AtomicBool>,
 }
 
 fn err(message: impl Into<String>, canvas_used: bool) -> GfxError {
@@ -167,6 +172,14 @@ impl Gfx {
         canvas.set_height(config.height);
         surface.configure(&gpu.device, &config);
         let renderer = Renderer::new(&gpu, format).map_err(|e| err(e.to_string(), true))?;
+        // wgpu's default handler panics on an uncaptured error, which would kill the worker
+        // with the study in it: mark the device broken instead (the page then recovers).
+        let broken = Arc::new(AtomicBool::new(false));
+        let flag = broken.clone();
+        gpu.device.on_uncaptured_error(Arc::new(move |e| {
+            flag.store(true, Ordering::SeqCst);
+            web_sys::console::error_1(&JsValue::from_str(&format!("GPU error: {e}")));
+        }));
         Ok(Gfx {
             gpu,
             surface,
@@ -174,6 +187,7 @@ impl Gfx {
             canvas,
             renderer,
             api,
+            broken,
         })
     }
 
@@ -202,14 +216,23 @@ impl Gfx {
         &self.canvas
     }
 
-    /// Whether the device was lost.
+    /// Whether the device was lost (or is unusable: see `broken`).
     pub fn is_lost(&self) -> bool {
-        self.gpu.is_lost()
+        self.gpu.is_lost() || self.broken.load(Ordering::SeqCst)
     }
 
     /// Destroys the device (tests of the recovery path).
     pub fn destroy_device(&self) {
+        self.broken.store(true, Ordering::SeqCst);
         self.gpu.device.destroy();
+    }
+
+    fn lost_error(&self) -> Result<(), RenderError> {
+        if self.is_lost() {
+            Err(RenderError::DeviceLost)
+        } else {
+            Ok(())
+        }
     }
 
     /// Resizes the canvas and the surface.
@@ -256,6 +279,7 @@ impl Gfx {
 
     /// Draws `viewer`'s layout and presents it.
     pub fn draw(&mut self, viewer: &Viewer) -> Result<(), RenderError> {
+        self.lost_error()?;
         let size = [self.config.width, self.config.height];
         let viewports = frame_viewports(viewer, size);
         let frame = match self.surface.get_current_texture() {
@@ -266,13 +290,18 @@ impl Gfx {
                 match self.surface.get_current_texture() {
                     wgpu::CurrentSurfaceTexture::Success(t)
                     | wgpu::CurrentSurfaceTexture::Suboptimal(t) => t,
-                    _ => return Err(RenderError::Surface("the canvas has no frame".into())),
+                    _ => {
+                        self.broken.store(true, Ordering::SeqCst);
+                        return Err(RenderError::DeviceLost);
+                    }
                 }
             }
+            wgpu::CurrentSurfaceTexture::Validation => {
+                self.broken.store(true, Ordering::SeqCst);
+                return Err(RenderError::DeviceLost);
+            }
             other => {
-                if self.gpu.is_lost() {
-                    return Err(RenderError::DeviceLost);
-                }
+                self.lost_error()?;
                 return Err(RenderError::Surface(format!("no frame: {other:?}")));
             }
         };
@@ -290,6 +319,7 @@ impl Gfx {
         &mut self,
         viewer: &Viewer,
     ) -> Result<impl std::future::Future<Output = Result<Vec<u8>, RenderError>>, RenderError> {
+        self.lost_error()?;
         let size = [self.config.width, self.config.height];
         let viewports = frame_viewports(viewer, size);
         let readback = Readback::begin(&mut self.renderer, size, &viewports)?;

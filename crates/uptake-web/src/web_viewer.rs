@@ -141,16 +141,24 @@ impl WebViewer {
     /// Opens the files added (PET and CT by UID, or the automatic choice): assembles the
     /// volumes, computes SUV, uploads to the GPU and draws. Returns the open report (JSON).
     pub fn open(&mut self, pet: Option<String>, ct: Option<String>) -> Result<String, JsError> {
+        let t0 = js_sys::Date::now();
         let report = self
             .core
             .open(pet.as_deref(), ct.as_deref())
             .map_err(js_err)?;
+        let t1 = js_sys::Date::now();
         if let (Some(g), Some(v)) = (&mut self.gfx, &self.core.viewer) {
             g.upload_volumes(v).map_err(js_err)?;
             g.upload_labels(v).map_err(js_err)?;
         }
+        let t2 = js_sys::Date::now();
         self.draw()?;
-        json(&report)
+        let t3 = js_sys::Date::now();
+        let mut value = serde_json::to_value(&report).map_err(js_err)?;
+        value["timing_ms"] = serde_json::json!({
+            "assemble": t1 - t0, "upload": t2 - t1, "draw": t3 - t2,
+        });
+        json(&value)
     }
 
     /// Applies one command (a JSON object with `op`, see `command.rs`), redraws and returns
