@@ -38,6 +38,8 @@ enum Pixels {
         bytes: Vec<u8>,
         range: std::ops::Range<usize>,
     },
+    /// Freed by [`DicomInstance::release_pixels`] after streaming assembly decoded them.
+    Released,
 }
 
 /// A data set parsed from bytes, before its header is read.
@@ -240,6 +242,13 @@ impl DicomInstance {
         InstanceError::new(&self.header.source_name, problem)
     }
 
+    /// Frees the pixel bytes once the frames were decoded elsewhere (streaming assembly keeps
+    /// only the header); decoding afterwards is an error saying so.
+    pub fn release_pixels(&mut self) {
+        self.pixels = Pixels::Released;
+        self.object.remove_element(tags::PIXEL_DATA);
+    }
+
     /// Decodes frame `frame` and writes its rescaled values into `out` (Rows × Columns values).
     /// Returns `Ok(false)` if a value does not fit `T` exactly (e.g. HU outside i16).
     pub fn decode_frame_into<T: Voxel>(
@@ -253,6 +262,12 @@ impl DicomInstance {
                 detail: "no such frame".into(),
             })
         })?;
+        if matches!(self.pixels, Pixels::Released) {
+            return Err(self.error(Problem::Decode {
+                frame: frame as u32,
+                detail: "the pixel data was released after streaming assembly".into(),
+            }));
+        }
         let rescale = Rescale {
             slope: info.rescale_slope,
             intercept: info.rescale_intercept,

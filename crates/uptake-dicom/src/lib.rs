@@ -25,6 +25,7 @@ pub mod pet;
 pub mod pixels;
 mod prescan;
 pub mod stack;
+pub mod stream;
 pub mod transfer_syntax;
 pub mod volume;
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
@@ -38,4 +39,5 @@ pub use load::{load_paths, load_paths_threads, LoadedStudy};
 pub use patient::PatientInfo;
 pub use pet::PetHeader;
 pub use stack::{plan_stacks, SliceProblem, StackPlan};
+pub use stream::{PoolSlice, Pooled, SlicePool};
 pub use volume::{Sample, Volume, Voxels};

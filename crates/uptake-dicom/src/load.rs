@@ -4,7 +4,9 @@ use crate::error::{AssembleError, InstanceError, Problem};
 use crate::instance::DicomInstance;
 use crate::par;
 use crate::stack::{plan_stacks, RefusedSeries, StackPlan};
+use crate::stream::SlicePool;
 use crate::volume::Volume;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Everything found under the given paths.
@@ -21,6 +23,9 @@ pub struct LoadedStudy {
     pub plans: Vec<StackPlan>,
     /// Series that could not be planned.
     pub refused: Vec<RefusedSeries>,
+    /// Slices decoded while the instances arrived (streaming assembly), by SeriesInstanceUID;
+    /// [`LoadedStudy::volume`] takes its volume from here when the pool holds every slot.
+    pub pools: std::sync::Mutex<HashMap<String, SlicePool>>,
 }
 
 fn collect_files(
@@ -137,9 +142,34 @@ impl LoadedStudy {
         self.refused = refused;
     }
 
-    /// Decodes the volume of `plan` on this thread.
+    /// Builds a study from instances and the pools their slices were decoded into as they
+    /// arrived (see [`crate::stream`]).
+    pub fn from_streamed(instances: Vec<DicomInstance>, pools: HashMap<String, SlicePool>) -> Self {
+        let mut study = Self::from_instances(instances);
+        study.pools = std::sync::Mutex::new(pools);
+        study
+    }
+
+    /// The volume of `plan`: from its series' pool when streaming assembly decoded every
+    /// slot (the buffer is handed over), else decoded from the instances on this thread.
     pub fn volume(&self, plan: &StackPlan) -> Result<Volume, AssembleError> {
+        if let Some(v) = self.pooled_volume(plan) {
+            return v.map(|(v, _)| v);
+        }
         Volume::assemble(plan, &self.instances)
+    }
+
+    /// The volume of `plan` from its pool, with whether the pool was already in the plan's
+    /// order (no reordering: what was streamed to a GPU slot by slot is valid as is).
+    /// `None` when the series was not streamed or a slot is missing from its pool.
+    pub fn pooled_volume(&self, plan: &StackPlan) -> Option<Result<(Volume, bool), AssembleError>> {
+        let mut pools = self.pools.lock().ok()?;
+        let pool = pools.get_mut(&plan.series_uid)?;
+        let result = pool.take_volume(plan, &self.instances);
+        if pool.is_empty() {
+            pools.remove(&plan.series_uid);
+        }
+        result
     }
 
     /// Decodes the volume of `plan` on up to `threads` threads (same result as

@@ -94,7 +94,7 @@ pub struct Sample {
     pub trilinear: f64,
 }
 
-fn units_for(plan: &StackPlan, instances: &[DicomInstance]) -> String {
+pub(crate) fn units_for(plan: &StackPlan, instances: &[DicomInstance]) -> String {
     let first = plan
         .slots
         .iter()
@@ -173,6 +173,29 @@ fn decode_all<T: Voxel>(
     Ok(exact)
 }
 
+/// Where each slot of `plan` comes from.
+pub(crate) fn slice_sources(
+    plan: &StackPlan,
+    instances: &[DicomInstance],
+) -> Vec<Option<SliceSource>> {
+    plan.slots
+        .iter()
+        .map(|slot| {
+            slot.and_then(|fr| {
+                let inst = instances.get(fr.instance)?;
+                let f = inst.header.frames.get(fr.frame)?;
+                Some(SliceSource {
+                    source_name: inst.header.source_name.clone(),
+                    frame: fr.frame,
+                    sop_instance_uid: inst.header.sop_instance_uid.clone(),
+                    rescale_slope: f.rescale_slope,
+                    rescale_intercept: f.rescale_intercept,
+                })
+            })
+        })
+        .collect()
+}
+
 impl Volume {
     /// Decodes every planned slice straight into the final buffer. `instances` must be the
     /// instances whose headers were given to [`crate::stack::plan_stacks`], in the same order.
@@ -201,23 +224,7 @@ impl Volume {
                 voxels,
             });
         }
-        let slices: Vec<Option<SliceSource>> = plan
-            .slots
-            .iter()
-            .map(|slot| {
-                slot.and_then(|fr| {
-                    let inst = instances.get(fr.instance)?;
-                    let f = inst.header.frames.get(fr.frame)?;
-                    Some(SliceSource {
-                        source_name: inst.header.source_name.clone(),
-                        frame: fr.frame,
-                        sop_instance_uid: inst.header.sop_instance_uid.clone(),
-                        rescale_slope: f.rescale_slope,
-                        rescale_intercept: f.rescale_intercept,
-                    })
-                })
-            })
-            .collect();
+        let slices = slice_sources(plan, instances);
         let integral = slices
             .iter()
             .flatten()

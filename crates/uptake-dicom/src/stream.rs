@@ -1,0 +1,297 @@
+//! Streaming assembly: each instance's slice is decoded into its series' buffer the moment
+//! the instance arrives, and its pixel bytes are freed, so a study received over the network
+//! is never held twice (file bytes and volume) and decoding overlaps the transfer.
+//!
+//! A [`SlicePool`] holds one series. When the caller knows the final slice order early (from
+//! the positions a QIDO-RS instance query returns) each slice goes straight into its final
+//! slot and [`SlicePool::take_volume`] hands the buffer over without a copy; otherwise slices
+//! are stored in arrival order and permuted in place once the plan (from the headers) is
+//! known. The plan always comes from the headers, never from the early order: a wrong early
+//! order costs a permutation, not a wrong volume.
+
+use std::collections::HashMap;
+
+use ndarray::Array3;
+
+use crate::error::{AssembleError, InstanceError};
+use crate::instance::DicomInstance;
+use crate::stack::StackPlan;
+use crate::volume::{slice_sources, units_for, Volume, Voxels};
+
+/// The decoded slices of one series.
+#[derive(Debug, Clone, PartialEq)]
+enum PoolData {
+    I16(Vec<i16>),
+    F32(Vec<f32>),
+}
+
+/// One slice of a pool, borrowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PoolSlice<'a> {
+    /// CT in HU, exact.
+    I16(&'a [i16]),
+    /// Rescaled values.
+    F32(&'a [f32]),
+}
+
+/// Slices of one series decoded as they arrive.
+#[derive(Debug)]
+pub struct SlicePool {
+    series_uid: String,
+    /// Values per slice (Rows × Columns), known from the first instance.
+    per_slice: usize,
+    data: PoolData,
+    /// SOP Instance UID → pool index.
+    index: HashMap<String, usize>,
+    /// SOP Instance UID → expected final slot, when known before the pixels.
+    expected: HashMap<String, usize>,
+    /// Pool indices in use.
+    used: Vec<bool>,
+}
+
+/// What [`SlicePool::add`] did with an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pooled {
+    /// Decoded into pool index `.0`; the instance's pixel bytes were freed.
+    At(usize),
+    /// Not pooled (several frames, another slice size, or a second copy of a SOP Instance):
+    /// the instance keeps its pixels and assembles the usual way.
+    No,
+}
+
+impl SlicePool {
+    /// An empty pool for `series_uid`. `expected_order`: SOP Instance UIDs in their expected
+    /// final slice order (empty when unknown).
+    pub fn new(series_uid: &str, expected_order: &[String]) -> SlicePool {
+        SlicePool {
+            series_uid: series_uid.to_string(),
+            per_slice: 0,
+            data: PoolData::I16(Vec::new()),
+            index: HashMap::new(),
+            expected: expected_order
+                .iter()
+                .enumerate()
+                .map(|(i, uid)| (uid.clone(), i))
+                .collect(),
+            used: Vec::new(),
+        }
+    }
+
+    /// Number of slices decoded into the pool.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether no slice was pooled yet.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Slice at pool index `i`.
+    pub fn slice(&self, i: usize) -> Option<PoolSlice<'_>> {
+        let range = i * self.per_slice..(i + 1) * self.per_slice;
+        match &self.data {
+            PoolData::I16(v) => v.get(range).map(PoolSlice::I16),
+            PoolData::F32(v) => v.get(range).map(PoolSlice::F32),
+        }
+    }
+
+    /// Whether the slices of this pool are in their expected final order (see
+    /// [`SlicePool::new`]) — then pool index = final slice index.
+    pub fn has_expected_order(&self) -> bool {
+        !self.expected.is_empty()
+    }
+
+    fn grow_to(&mut self, slices: usize) {
+        let n = slices * self.per_slice;
+        match &mut self.data {
+            PoolData::I16(v) if v.len() < n => v.resize(n, 0),
+            PoolData::F32(v) if v.len() < n => v.resize(n, 0.0),
+            _ => {}
+        }
+        if self.used.len() < slices {
+            self.used.resize(slices, false);
+        }
+    }
+
+    fn widen_to_f32(&mut self) {
+        if let PoolData::I16(v) = &self.data {
+            self.data = PoolData::F32(v.iter().map(|&x| f32::from(x)).collect());
+        }
+    }
+
+    /// Decodes the single frame of `inst` into the pool and frees its pixel bytes. CT with
+    /// an integral rescale is kept as exact i16 HU (widened to f32 for the whole series the
+    /// first time a value does not fit); everything else as f32.
+    pub fn add(&mut self, inst: &mut DicomInstance) -> Result<Pooled, InstanceError> {
+        let h = &inst.header;
+        let per = h.pixel.samples_per_frame();
+        if h.frame_count() != 1 || per == 0 || self.index.contains_key(&h.sop_instance_uid) {
+            return Ok(Pooled::No);
+        }
+        if self.is_empty() && self.used.is_empty() {
+            self.per_slice = per;
+            let integral = h
+                .frames
+                .first()
+                .is_some_and(|f| f.rescale_slope == 1.0 && f.rescale_intercept.fract() == 0.0);
+            if !(h.modality == "CT" && integral) {
+                self.data = PoolData::F32(Vec::new());
+            }
+            self.grow_to(self.expected.len());
+        } else if per != self.per_slice {
+            return Ok(Pooled::No);
+        }
+        let at = match self.expected.get(&h.sop_instance_uid) {
+            Some(&slot) if !self.used.get(slot).copied().unwrap_or(false) => slot,
+            // Arrival order, after the expected slots.
+            _ => self.used.len().max(self.expected.len()),
+        };
+        self.grow_to(at + 1);
+        let range = at * per..(at + 1) * per;
+        let exact = match &mut self.data {
+            PoolData::I16(v) => inst.decode_frame_into(0, &mut v[range.clone()])?,
+            PoolData::F32(v) => inst.decode_frame_into(0, &mut v[range.clone()])?,
+        };
+        if !exact {
+            self.widen_to_f32();
+            if let PoolData::F32(v) = &mut self.data {
+                inst.decode_frame_into(0, &mut v[range])?;
+            }
+        }
+        self.used[at] = true;
+        self.index.insert(inst.header.sop_instance_uid.clone(), at);
+        inst.release_pixels();
+        Ok(Pooled::At(at))
+    }
+
+    /// Pool index of each slot of `plan` (`None` for an empty slot); `None` overall when an
+    /// instance of the plan is not in the pool.
+    fn slot_indices(
+        &self,
+        plan: &StackPlan,
+        instances: &[DicomInstance],
+    ) -> Option<Vec<Option<usize>>> {
+        plan.slots
+            .iter()
+            .map(|slot| match slot {
+                None => Some(None),
+                Some(fr) => {
+                    let inst = instances.get(fr.instance)?;
+                    if fr.frame != 0 {
+                        return None;
+                    }
+                    self.index
+                        .get(&inst.header.sop_instance_uid)
+                        .map(|&i| Some(i))
+                }
+            })
+            .collect()
+    }
+
+    /// The volume of `plan` from the pooled slices: the buffer itself when the plan uses
+    /// every pooled slice (reordered in place if needed), else a copy (the pool stays for
+    /// the series' other plans). `None` when a slot of the plan is not in the pool (the
+    /// caller assembles from the instances).
+    pub fn take_volume(
+        &mut self,
+        plan: &StackPlan,
+        instances: &[DicomInstance],
+    ) -> Option<Result<(Volume, bool), AssembleError>> {
+        let perm = self.slot_indices(plan, instances)?;
+        let [ni, nj, nk] = plan.geometry.dims;
+        let per = self.per_slice;
+        if ni * nj != per || perm.len() != nk {
+            return None;
+        }
+        let full: Option<Vec<usize>> = perm.iter().copied().collect();
+        let whole =
+            full.is_some() && perm.len() == self.index.len() && self.used.len() == perm.len();
+        let in_order = perm.iter().enumerate().all(|(k, &p)| p == Some(k));
+        let data = if let (true, Some(full)) = (whole, &full) {
+            if !in_order {
+                self.permute(full);
+            }
+            std::mem::replace(&mut self.data, PoolData::I16(Vec::new()))
+        } else {
+            self.gather(&perm)
+        };
+        let voxels = match data {
+            PoolData::I16(v) => Array3::from_shape_vec((nk, nj, ni), v).map(Voxels::I16),
+            PoolData::F32(v) => Array3::from_shape_vec((nk, nj, ni), v).map(Voxels::F32),
+        };
+        let voxels = match voxels {
+            Ok(v) => v,
+            Err(_) => {
+                return Some(Err(AssembleError::Empty {
+                    series_uid: self.series_uid.clone(),
+                }))
+            }
+        };
+        if whole {
+            self.index.clear();
+            self.used.clear();
+        }
+        Some(Ok((
+            Volume {
+                study_uid: plan.study_uid.clone(),
+                series_uid: plan.series_uid.clone(),
+                modality: plan.modality.clone(),
+                units: units_for(plan, instances),
+                geometry: plan.geometry,
+                voxels,
+                slices: slice_sources(plan, instances),
+                problems: plan.problems.clone(),
+            },
+            whole && in_order,
+        )))
+    }
+
+    /// Reorders the pool in place so that slot `k` holds pool slice `perm[k]` (one slice of
+    /// scratch; each cycle of the permutation is followed once).
+    fn permute(&mut self, perm: &[usize]) {
+        fn run<T: Copy + Default>(v: &mut [T], per: usize, perm: &[usize]) {
+            let mut done = vec![false; perm.len()];
+            let mut tmp = vec![T::default(); per];
+            for start in 0..perm.len() {
+                if done[start] || perm[start] == start {
+                    done[start] = true;
+                    continue;
+                }
+                tmp.copy_from_slice(&v[start * per..(start + 1) * per]);
+                let mut k = start;
+                loop {
+                    done[k] = true;
+                    let src = perm[k];
+                    if src == start {
+                        v[k * per..(k + 1) * per].copy_from_slice(&tmp);
+                        break;
+                    }
+                    v.copy_within(src * per..(src + 1) * per, k * per);
+                    k = src;
+                }
+            }
+        }
+        match &mut self.data {
+            PoolData::I16(v) => run(v, self.per_slice, perm),
+            PoolData::F32(v) => run(v, self.per_slice, perm),
+        }
+    }
+
+    /// A copy of the slices `perm` (zeros for an empty slot).
+    fn gather(&self, perm: &[Option<usize>]) -> PoolData {
+        fn run<T: Copy + Default>(v: &[T], per: usize, perm: &[Option<usize>]) -> Vec<T> {
+            let mut out = vec![T::default(); perm.len() * per];
+            for (k, p) in perm.iter().enumerate() {
+                if let Some(p) = p {
+                    out[k * per..(k + 1) * per].copy_from_slice(&v[p * per..(p + 1) * per]);
+                }
+            }
+            out
+        }
+        match &self.data {
+            PoolData::I16(v) => PoolData::I16(run(v, self.per_slice, perm)),
+            PoolData::F32(v) => PoolData::F32(run(v, self.per_slice, perm)),
+        }
+    }
+}
