@@ -512,6 +512,60 @@ export async function seriesOfStudy(options) {
   return series;
 }
 
+/**
+ * @typedef {object} InstanceInfo
+ * @property {string} sopUid SOPInstanceUID
+ * @property {number[]|null} position ImagePositionPatient (3 numbers) when given
+ * @property {number[]|null} orientation ImageOrientationPatient (6 numbers) when given
+ */
+
+/**
+ * QIDO-RS instances of a series with their position and orientation (from the PACS index,
+ * no pixel data): lets a viewer place each slice as it arrives. Servers that do not return
+ * the positions give `position: null`.
+ * @param {{base?: string, allowAbsolute?: boolean, study: string, series: string,
+ *   token?: string, signal?: AbortSignal, retries?: number, retryDelayMs?: number}} options
+ * @returns {Promise<InstanceInfo[]>}
+ */
+export async function instancesOfSeries(options) {
+  const { study, series } = options;
+  const url = `${baseUrl(options)}/studies/${seg(study)}/series/${seg(series)}/instances` +
+    "?includefield=00200032&includefield=00200037";
+  const numbers = (ds, tag, n) => {
+    const v = ds?.[tag]?.Value;
+    return Array.isArray(v) && v.length === n && v.every((x) => Number.isFinite(Number(x)))
+      ? v.map(Number) : null;
+  };
+  return (await qido(url, `Series ${series}`, options))
+    .map((ds) => ({
+      sopUid: str(ds, "00080018"),
+      position: numbers(ds, "00200032", 3),
+      orientation: numbers(ds, "00200037", 6),
+    }))
+    .filter((i) => i.sopUid !== null);
+}
+
+/**
+ * SOP Instance UIDs sorted along the slice normal (the order a viewer's volume has), or null
+ * when a position or the orientation is missing or the orientations differ.
+ * @param {InstanceInfo[]} instances
+ * @returns {string[]|null}
+ */
+export function sliceOrder(instances) {
+  const first = instances[0]?.orientation;
+  if (!first || instances.some((i) => !i.position || !i.orientation ||
+      i.orientation.some((v, k) => Math.abs(v - first[k]) > 1e-4))) {
+    return null;
+  }
+  const [r0, r1, r2, c0, c1, c2] = first;
+  const n = [r1 * c2 - r2 * c1, r2 * c0 - r0 * c2, r0 * c1 - r1 * c0];
+  const along = (p) => p[0] * n[0] + p[1] * n[1] + p[2] * n[2];
+  return instances
+    .map((i) => ({ uid: i.sopUid, d: along(i.position) }))
+    .sort((a, b) => a.d - b.d)
+    .map((x) => x.uid);
+}
+
 /** A cheap identity of a part for skipping re-sent parts on a retry: length and two
  * 32-bit hashes of its first 4 KiB (the File Meta header, which holds the SOP Instance
  * UID) and last 256 bytes. */

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import {
   DicomwebError, validateBase, boundaryOf, splitMultipart, createPartSplitter,
-  searchStudies, seriesOfStudy, retrieveSeries,
+  searchStudies, seriesOfStudy, retrieveSeries, sliceOrder,
 } from "../dicomweb.js";
 
 const enc = new TextEncoder();
@@ -460,4 +460,17 @@ test("seriesOfStudy decodes series; 204, [] and 404 are not-found", async () => 
     e.kind === "not-found" && e.status === 404 && e.message === "Study 1.2.3: not found on the DICOMweb server (404)");
   handler = (req, res) => res.writeHead(200, { "Content-Type": "application/dicom+json" }).end("{not json");
   await assert.rejects(seriesOfStudy(opts), (e) => e.kind === "format");
+});
+
+test("sliceOrder sorts along the slice normal and refuses what it cannot place", () => {
+  const axial = [1, 0, 0, 0, 1, 0];
+  const at = (uid, z, orientation = axial) => ({ sopUid: uid, position: [1, 2, z], orientation });
+  assert.deepEqual(sliceOrder([at("c", 10), at("a", -10), at("b", 0)]), ["a", "b", "c"]);
+  // Coronal slices (row +x, column −z): the normal row × column is +y, so smaller y first.
+  const cor = [1, 0, 0, 0, 0, -1];
+  const c = (uid, y) => ({ sopUid: uid, position: [0, y, 0], orientation: cor });
+  assert.deepEqual(sliceOrder([c("p", 5), c("q", -5)]), ["q", "p"]);
+  assert.equal(sliceOrder([at("a", 0), { sopUid: "b", position: null, orientation: axial }]), null);
+  assert.equal(sliceOrder([at("a", 0), at("b", 1, cor)]), null);
+  assert.equal(sliceOrder([]), null);
 });

@@ -325,6 +325,12 @@ pub fn e2e() -> Result<(), String> {
     run_env("cargo", &["build", "-p", "uptake-cli"], &[])?;
     let uptake = target_dir().join("debug/uptake");
     let uptake_s = uptake.to_string_lossy().to_string();
+    // The page's DICOMweb client first (node:test against a local server; no browser).
+    let unit = www
+        .join("tests/dicomweb.test.mjs")
+        .to_string_lossy()
+        .to_string();
+    run_env("node", &["--test", &unit], &[])?;
     let script = www.join("tests/e2e.mjs").to_string_lossy().to_string();
     let result = run_env("node", &[&script], &[("UPTAKE_BIN", &uptake_s)]);
     eprintln!("xtask: e2e took {:.0} s", start.elapsed().as_secs_f64());

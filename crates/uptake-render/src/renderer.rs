@@ -283,6 +283,28 @@ impl Renderer {
         tex.write_f16_slices(&self.queue, first, values)
     }
 
+    /// Replaces the geometry of the volume in `slot` without touching its voxels (a volume
+    /// streamed slice by slice before its geometry was known). The dimensions must be equal.
+    pub fn set_volume_geometry(
+        &mut self,
+        slot: VolumeSlot,
+        geometry: &VolumeGeometry,
+    ) -> Result<(), RenderError> {
+        geometry.validate()?;
+        let tex = match slot {
+            VolumeSlot::Ct => self.ct.as_mut().ok_or(RenderError::NoVolume("CT"))?,
+            VolumeSlot::Pet => self.pet.as_mut().ok_or(RenderError::NoVolume("PET"))?,
+        };
+        if tex.geometry.dims != geometry.dims {
+            return Err(RenderError::InvalidView(format!(
+                "the volume has dimensions {:?}, not {:?}",
+                tex.geometry.dims, geometry.dims
+            )));
+        }
+        tex.geometry = *geometry;
+        Ok(())
+    }
+
     /// Allocates and uploads a whole volume.
     pub fn set_volume(
         &mut self,

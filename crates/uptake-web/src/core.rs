@@ -1,12 +1,15 @@
 //! [`Core`]: the study being opened and the viewer on it, independent of JavaScript and the
 //! GPU (the worker's `WebViewer` wraps it; tested natively).
 //!
-//! Files are parsed as they arrive ([`Core::add_file`]: the bytes are moved into the parsed
-//! instance, not copied), then [`Core::open`] plans the series, assembles the volumes, computes
-//! SUV and starts the viewer on the PET-CT hanging protocol.
+//! Files are parsed as they arrive ([`Core::add_file`]) and their slice decoded at once into
+//! its series' buffer (streaming assembly, `uptake_dicom::stream`; the file bytes are freed),
+//! then [`Core::open`] plans the series from the headers, takes the volumes from those buffers,
+//! computes SUV and starts the viewer on the PET-CT hanging protocol.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
-use uptake_dicom::{DicomInstance, LoadedStudy};
+use uptake_dicom::{DicomInstance, LoadedStudy, PoolSlice, Pooled, SlicePool};
 use uptake_viewer::{estimate_for_study, MemoryEstimate, Session, Viewer, ViewerError};
 
 use crate::command::{apply, Changes, Command, CommandError};
@@ -46,6 +49,24 @@ pub struct SeriesReport {
     pub problems: Vec<uptake_dicom::SliceProblem>,
 }
 
+/// What [`Core::add_file`] did with a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Added {
+    /// Its SeriesInstanceUID.
+    pub series_uid: String,
+    /// Its modality.
+    pub modality: String,
+    /// Columns of its frame.
+    pub columns: usize,
+    /// Rows of its frame.
+    pub rows: usize,
+    /// Where its slice was decoded in the series' buffer; with an expected order this is its
+    /// final slice index.
+    pub pool_index: Option<usize>,
+    /// Length of the series' expected order (0: none was given).
+    pub expected_slices: usize,
+}
+
 /// What [`Core::open`] reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OpenReport {
@@ -67,6 +88,8 @@ pub struct Core {
     instances: Vec<DicomInstance>,
     errors: Vec<String>,
     files: usize,
+    pools: HashMap<String, SlicePool>,
+    expected: HashMap<String, Vec<String>>,
     /// The viewer, once a study is open.
     pub viewer: Option<Viewer>,
     /// Canvas size, device pixels.
@@ -87,23 +110,67 @@ impl Core {
         self.instances.clear();
         self.errors.clear();
         self.files = 0;
+        self.pools.clear();
+        self.expected.clear();
     }
 
-    /// Parses one file. A file that is not a usable DICOM image is remembered as an error
-    /// (reported by [`Core::open`]) and returned.
-    pub fn add_file(&mut self, name: &str, bytes: Vec<u8>) -> Result<(), String> {
+    /// The expected final slice order of a series (SOP Instance UIDs by position along the
+    /// slice normal, e.g. from a QIDO-RS instance query), given before its files arrive: each
+    /// slice then goes straight to its final place. Only an optimisation: the plan always
+    /// comes from the headers.
+    pub fn expect_series(&mut self, series_uid: &str, sop_uids: Vec<String>) {
+        self.expected.insert(series_uid.to_string(), sop_uids);
+    }
+
+    /// The expected order of a series, if given.
+    pub fn expected_order(&self, series_uid: &str) -> Option<&[String]> {
+        self.expected.get(series_uid).map(Vec::as_slice)
+    }
+
+    /// Parses one file and decodes its slice into its series' buffer. A file that is not a
+    /// usable DICOM image is remembered as an error (reported by [`Core::open`]) and returned.
+    pub fn add_file(&mut self, name: &str, bytes: Vec<u8>) -> Result<Added, String> {
         self.files += 1;
-        match DicomInstance::from_vec(name, bytes) {
-            Ok(i) => {
-                self.instances.push(i);
-                Ok(())
-            }
+        let mut inst = match DicomInstance::from_vec(name, bytes) {
+            Ok(i) => i,
             Err(e) => {
                 let msg = e.to_string();
                 self.errors.push(msg.clone());
-                Err(msg)
+                return Err(msg);
             }
-        }
+        };
+        let series_uid = inst.header.series_uid.clone();
+        let expected = self.expected.get(&series_uid);
+        let pool = self
+            .pools
+            .entry(series_uid.clone())
+            .or_insert_with(|| SlicePool::new(&series_uid, expected.map_or(&[][..], |v| v)));
+        let pooled = match pool.add(&mut inst) {
+            Ok(p) => p,
+            Err(e) => {
+                let msg = e.to_string();
+                self.errors.push(msg.clone());
+                return Err(msg);
+            }
+        };
+        let added = Added {
+            modality: inst.header.modality.clone(),
+            columns: inst.header.pixel.columns as usize,
+            rows: inst.header.pixel.rows as usize,
+            pool_index: match pooled {
+                Pooled::At(i) => Some(i),
+                Pooled::No => None,
+            },
+            expected_slices: expected.map_or(0, Vec::len),
+            series_uid,
+        };
+        self.instances.push(inst);
+        Ok(added)
+    }
+
+    /// A slice decoded into a series' buffer (see [`Added::pool_index`]).
+    pub fn pooled_slice(&self, series_uid: &str, index: usize) -> Option<PoolSlice<'_>> {
+        self.pools.get(series_uid)?.slice(index)
     }
 
     /// Number of files added since the last open.
@@ -115,13 +182,14 @@ impl Core {
     /// choice) and its CT, and starts the viewer. The files are consumed.
     pub fn open(&mut self, pet: Option<&str>, ct: Option<&str>) -> Result<OpenReport, OpenError> {
         let instances = std::mem::take(&mut self.instances);
+        let pools = std::mem::take(&mut self.pools);
         let mut errors = std::mem::take(&mut self.errors);
         let files = std::mem::take(&mut self.files);
         if instances.is_empty() {
             return Err(OpenError::NoImages { files, errors });
         }
         let images = instances.len();
-        let study = LoadedStudy::from_instances(instances);
+        let study = LoadedStudy::from_streamed(instances, pools);
         errors.extend(
             study
                 .refused

@@ -8,7 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use js_sys::{Function, Reflect};
-use uptake_render::{wgpu, Gpu, LabelStyle, Readback, RenderError, Renderer, Viewport, VolumeSlot};
+use uptake_render::{
+    wgpu, Gpu, LabelStyle, Readback, RenderError, Renderer, Viewport, VolumeGeometry, VolumeSlot,
+    Voxels,
+};
 use uptake_viewer::Viewer;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::OffscreenCanvas;
@@ -55,6 +58,11 @@ pub struct Gfx {
     canvas: OffscreenCanvas,
     renderer: Renderer,
     api: &'static str,
+    /// The CT series streamed into the CT texture slice by slice (final slice order known
+    /// early), with the SOP Instance UIDs in texture order.
+    streamed_ct: Option<(String, Vec<String>)>,
+    /// Slices streamed so far.
+    streamed_slices: usize,
     /// Set by an uncaptured GPU error, a destroyed device or a canvas that gives no frame:
     /// the device is treated as lost (wgpu's GL backend reports no loss of its own).
     broken: Arc<AtomicBool>,
@@ -188,6 +196,8 @@ impl Gfx {
             renderer,
             api,
             broken,
+            streamed_ct: None,
+            streamed_slices: 0,
         })
     }
 
@@ -247,10 +257,70 @@ impl Gfx {
         }
     }
 
-    /// Uploads the CT and the PET of `viewer` (display copies, R16Float).
+    /// Writes CT slice `index` of `series_uid` (its final index: the series' order, `order`,
+    /// was known before its files) while the study is still arriving; the texture is
+    /// allocated at the first slice with `dims` and placed once the plan is known.
+    pub fn stream_ct_slice(
+        &mut self,
+        series_uid: &str,
+        order: &[String],
+        dims: [usize; 3],
+        index: usize,
+        values: Voxels<'_>,
+    ) -> Result<(), RenderError> {
+        if self
+            .streamed_ct
+            .as_ref()
+            .is_none_or(|(s, _)| s != series_uid)
+        {
+            let provisional = VolumeGeometry {
+                dims,
+                origin: [0.0; 3],
+                spacing: [1.0; 3],
+                axes: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+            };
+            self.renderer
+                .allocate_volume(VolumeSlot::Ct, &provisional)?;
+            self.streamed_ct = Some((series_uid.to_string(), order.to_vec()));
+        }
+        self.renderer.write_slices(VolumeSlot::Ct, index, values)?;
+        // Hand the queued slices to the browser now and then (an empty submit flushes the
+        // queue's writes): the GPU process converts them while more arrive, and wgpu's
+        // staging copies do not pile up to a whole volume.
+        self.streamed_slices += 1;
+        if self.streamed_slices % 8 == 0 {
+            self.gpu.queue.submit([]);
+        }
+        Ok(())
+    }
+
+    /// Uploads the CT and the PET of `viewer` (display copies, R16Float). A CT streamed in
+    /// its final order is only placed (its geometry set), not uploaded again.
     pub fn upload_volumes(&mut self, viewer: &Viewer) -> Result<(), RenderError> {
+        let streamed = self.streamed_ct.take();
         match viewer.ct_desc() {
-            Some(ct) => self.renderer.set_volume(VolumeSlot::Ct, &ct)?,
+            Some(ct) => {
+                let reuse = viewer
+                    .session
+                    .ct
+                    .as_ref()
+                    .zip(streamed.as_ref())
+                    .is_some_and(|(v, (series, order))| {
+                        &v.series_uid == series
+                            && v.slices.len() == order.len()
+                            && v.slices.iter().zip(order).all(|(s, uid)| {
+                                s.as_ref().is_some_and(|s| &s.sop_instance_uid == uid)
+                            })
+                    });
+                if !(reuse
+                    && self
+                        .renderer
+                        .set_volume_geometry(VolumeSlot::Ct, &ct.geometry)
+                        .is_ok())
+                {
+                    self.renderer.set_volume(VolumeSlot::Ct, &ct)?;
+                }
+            }
             None => self.renderer.clear_volume(VolumeSlot::Ct),
         }
         self.upload_pet(viewer)

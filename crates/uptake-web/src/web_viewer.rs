@@ -3,6 +3,7 @@
 //! `viewer.attach(gpu)`. Results cross to JavaScript as JSON strings (snake_case keys, the
 //! same as the CLI's `--json`).
 
+use uptake_render::Voxels;
 use uptake_viewer::ThresholdChoice;
 use wasm_bindgen::prelude::*;
 use web_sys::OffscreenCanvas;
@@ -125,11 +126,44 @@ impl WebViewer {
         self.gfx.take().map(|g| g.canvas().clone())
     }
 
-    /// Parses one file (its bytes are copied into the module). Returns the error message
-    /// when the file is not a usable DICOM image, else `undefined`.
+    /// The expected final order of a series' slices (SOP Instance UIDs sorted along the
+    /// slice normal, from a QIDO-RS instance query), before its files arrive: slices then go
+    /// straight to their place, and CT slices to the GPU while the rest is still arriving.
+    #[wasm_bindgen(js_name = expectSeries)]
+    pub fn expect_series(&mut self, series_uid: &str, sop_uids: Vec<String>) {
+        self.core.expect_series(series_uid, sop_uids);
+    }
+
+    /// Parses one file (its bytes are copied into the module) and decodes its slice. Returns
+    /// the error message when the file is not a usable DICOM image, else `undefined`.
     #[wasm_bindgen(js_name = addFile)]
     pub fn add_file(&mut self, name: &str, bytes: &[u8]) -> Option<String> {
-        self.core.add_file(name, bytes.to_vec()).err()
+        let added = match self.core.add_file(name, bytes.to_vec()) {
+            Ok(a) => a,
+            Err(e) => return Some(e),
+        };
+        // A CT slice whose final place is known goes to the GPU now (a failure only means
+        // the whole CT is uploaded at `open`).
+        if let (Some(g), Some(i), true, "CT") = (
+            &mut self.gfx,
+            added.pool_index,
+            added.expected_slices > 0,
+            added.modality.as_str(),
+        ) {
+            let order = self.core.expected_order(&added.series_uid).unwrap_or(&[]);
+            let dims = [added.columns, added.rows, added.expected_slices];
+            if i < added.expected_slices {
+                let values = match self.core.pooled_slice(&added.series_uid, i) {
+                    Some(uptake_dicom::PoolSlice::I16(v)) => Some(Voxels::I16(v)),
+                    Some(uptake_dicom::PoolSlice::F32(v)) => Some(Voxels::F32(v)),
+                    None => None,
+                };
+                if let Some(values) = values {
+                    let _ = g.stream_ct_slice(&added.series_uid, order, dims, i, values);
+                }
+            }
+        }
+        None
     }
 
     /// Forgets the files added so far.
