@@ -39,6 +39,10 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     ),
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
+    // Node.js and npm (skipped when a node is already on PATH): the end-to-end tests, the
+    // page's unit tests, wasm-opt from npm `binaryen`.
+    ("nodejs", "node"),
+    ("npm", "npm"),
 ];
 
 const PIP_PACKAGES: &[(&str, &str)] = &[
@@ -59,7 +63,9 @@ fn apt_present(probe: &str) -> bool {
 }
 
 /// Installs missing prerequisites. Safe to run repeatedly.
-pub fn setup() -> Result<(), String> {
+/// `rustup target add wasm32-unknown-unknown` when the target is missing (what `cargo xtask
+/// build` and `serve` need on a fresh machine).
+pub fn wasm_target() -> Result<(), String> {
     let targets = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
@@ -71,6 +77,11 @@ pub fn setup() -> Result<(), String> {
     {
         run("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
     }
+    Ok(())
+}
+
+pub fn setup() -> Result<(), String> {
+    wasm_target()?;
     let missing_apt: Vec<&str> = APT_PACKAGES
         .iter()
         .filter(|(_, probe)| !apt_present(probe))

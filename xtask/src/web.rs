@@ -120,7 +120,11 @@ fn npm_wasm_opt() -> Option<PathBuf> {
 /// `cargo xtask build`: the release WASM bundle into `www/pkg/` (+ `www/index.html`, `app.js`).
 pub fn build() -> Result<(), String> {
     check_pin()?;
-    npm_ci_www()?;
+    crate::setup::wasm_target()?;
+    // wasm-opt comes from npm; without npm the bundle is built unoptimised (and says so).
+    if let Err(e) = npm_ci_www() {
+        eprintln!("xtask: {e}: building without wasm-opt");
+    }
     let start = Instant::now();
     run_env(
         "cargo",
