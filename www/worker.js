@@ -91,6 +91,7 @@ const ops = {
     }
     const fileErrors = [];
     let addMs = 0;
+    const qidoMs = {};
     const progress = series.map((s) => ({
       seriesUid: s.seriesUid, modality: s.modality, description: s.description ?? "",
       expected: s.instanceCount ?? null, parts: 0, bytes: 0, totalBytes: null, done: false,
@@ -103,31 +104,45 @@ const ops = {
     await Promise.all(order.map(async (i) => {
       const s = series[i];
       let n = 0;
-      // The slice order from the PACS index first (cheap): each slice then goes straight to
-      // its place, CT slices to the GPU while the rest still arrives. Without it (a server
-      // that gives no positions) slices are placed when the series is complete.
-      try {
-        const order = sliceOrder(await instancesOfSeries({ base, study, series: s.seriesUid, token, signal: abort.signal }));
-        if (order) viewer.expectSeries(s.seriesUid, order);
-      } catch (e) {
-        if (e?.kind === "cancelled" || e?.kind === "auth") throw e;
+      const add = (bytes) => {
+        n += 1;
+        const t = performance.now();
+        const err = viewer.addFile(`${s.modality} series ${s.seriesUid} #${n}`, bytes);
+        addMs += performance.now() - t;
+        if (err) fileErrors.push(err);
+        progress[i].parts = n;
+      };
+      // CT: the slice order from the PACS index (QIDO-RS positions), asked for alongside the
+      // retrieval; once known, each slice goes straight to its place and to the GPU while the
+      // rest still arrives. Parts that come first wait for it. Without it (a server that gives
+      // no positions, or PET, which is small) slices are placed when the series is complete.
+      let waiting = s.modality === "CT" ? [] : null;
+      if (waiting) {
+        const t = performance.now();
+        instancesOfSeries({ base, study, series: s.seriesUid, token, signal: abort.signal })
+          .then((found) => {
+            const order = sliceOrder(found);
+            if (order) viewer.expectSeries(s.seriesUid, order);
+          })
+          .catch(() => {})
+          .finally(() => {
+            qidoMs[s.modality] = performance.now() - t;
+            const queued = waiting;
+            waiting = null;
+            if (!abort.signal.aborted) queued.forEach(add);
+          });
       }
       await retrieveSeries({
         base, study, series: s.seriesUid, token, signal: abort.signal,
-        onPart: (bytes) => {
-          n += 1;
-          const t = performance.now();
-          const err = viewer.addFile(`${s.modality} series ${s.seriesUid} #${n}`, bytes);
-          addMs += performance.now() - t;
-          if (err) fileErrors.push(err);
-          progress[i].parts = n;
-        },
+        onPart: (bytes) => (waiting ? waiting.push(bytes) : add(bytes)),
         onProgress: ({ bytes, totalBytes }) => {
           progress[i].bytes = bytes;
           progress[i].totalBytes = totalBytes;
           report();
         },
       });
+      // The order query outlasting the retrieval: wait for it (its parts are queued).
+      while (waiting) await new Promise((r) => setTimeout(r, 5));
       progress[i].done = true;
       report();
     }));
@@ -136,7 +151,7 @@ const ops = {
     const t_fetched = performance.now() - started;
     const open = JSON.parse(viewer.open(pet, ct));
     const t_opened = performance.now() - started;
-    return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, add_file_ms: addMs, opened_ms: t_opened, open_ms: t_opened - t_fetched, ...open.timing_ms } };
+    return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, add_file_ms: addMs, qido_instances_ms: qidoMs, opened_ms: t_opened, open_ms: t_opened - t_fetched, ...open.timing_ms } };
   },
 
   cancel() {

@@ -191,3 +191,107 @@ fn nothing_to_open_is_an_error() {
     let e = core.open(None, None).unwrap_err();
     assert!(e.to_string().contains("no DICOM image"), "{e}");
 }
+
+#[test]
+fn drags_change_window_range_zoom_and_pan_per_tool() {
+    let (mut core, _truth, _dir) = open_phantom();
+    core.open(None, None).unwrap();
+    let s = core.snapshot().unwrap();
+    let view = |role: &str| {
+        let v = s
+            .views
+            .iter()
+            .find(|v| serde_json::to_value(v.role).unwrap() == role)
+            .unwrap();
+        (
+            f64::from(v.rect[0] + v.rect[2] / 2),
+            f64::from(v.rect[1] + v.rect[3] / 2),
+        )
+    };
+    let drag = |core: &mut Core, (x, y): (f64, f64), dx: f64, dy: f64| {
+        for c in [
+            format!(r#"{{"op":"pointer_down","x":{x},"y":{y}}}"#),
+            format!(r#"{{"op":"pointer_move","x":{},"y":{}}}"#, x + dx, y + dy),
+            r#"{"op":"pointer_up"}"#.to_string(),
+        ] {
+            core.command(&cmd(&c)).unwrap();
+        }
+    };
+    core.command(&cmd(r#"{"op":"set_tool","tool":"window_level"}"#))
+        .unwrap();
+    let before = core.snapshot().unwrap();
+    drag(&mut core, view("ct"), 50.0, 20.0);
+    let after = core.snapshot().unwrap();
+    assert!(after.ct_window[1] > before.ct_window[1], "wider window");
+    assert!(after.ct_window[0] > before.ct_window[0], "higher level");
+    assert_eq!(
+        after.pet_range, before.pet_range,
+        "CT drag leaves PET alone"
+    );
+    drag(&mut core, view("pet"), 0.0, -50.0);
+    let pet = core.snapshot().unwrap();
+    assert!(
+        pet.pet_range[1] > after.pet_range[1],
+        "drag up raises the SUV maximum"
+    );
+    assert_eq!(pet.ct_window, after.ct_window);
+
+    // Zoom: the scale bar of that view covers more pixels per mm afterwards.
+    core.command(&cmd(r#"{"op":"set_tool","tool":"zoom"}"#))
+        .unwrap();
+    let bar = |s: &uptake_web::snapshot::Snapshot| {
+        let v = s.views.iter().find(|v| v.title == "Fused axial").unwrap();
+        let b = v.scale_bar.as_ref().unwrap();
+        (b.end[0] - b.start[0]) / b.label.trim_end_matches(" mm").parse::<f64>().unwrap()
+    };
+    let px_per_mm = bar(&pet);
+    drag(&mut core, view("fused"), 0.0, -100.0);
+    let zoomed = core.snapshot().unwrap();
+    assert!(
+        bar(&zoomed) > px_per_mm * 1.5,
+        "{} → {}",
+        px_per_mm,
+        bar(&zoomed)
+    );
+
+    // Pan moves the image, not the cursor.
+    core.command(&cmd(r#"{"op":"set_tool","tool":"pan"}"#))
+        .unwrap();
+    let cursor = zoomed.values.point;
+    drag(&mut core, view("fused"), 30.0, 0.0);
+    assert_eq!(core.snapshot().unwrap().values.point, cursor);
+}
+
+#[test]
+fn suv_type_switch_rescales_by_the_factor_ratio() {
+    let (mut core, truth, _dir) = open_phantom();
+    core.open(None, None).unwrap();
+    let lesion = &truth.lesions[0];
+    let [x, y, z] = lesion.centre_lps;
+    core.command(&cmd(&format!(
+        r#"{{"op":"set_cursor","point":[{x},{y},{z}]}}"#
+    )))
+    .unwrap();
+    let bw = core.snapshot().unwrap();
+    core.command(&cmd(
+        r#"{"op":"set_suv_type","suv_type":"lbm_janmahasatian"}"#,
+    ))
+    .unwrap();
+    let sul = core.snapshot().unwrap();
+    assert_eq!(
+        sul.suv.suv_type,
+        uptake_quant::suv::SuvType::LbmJanmahasatian
+    );
+    let f_bw = bw.suv.factor.as_ref().unwrap().value.unwrap();
+    let f_sul = sul.suv.factor.as_ref().unwrap().value.unwrap();
+    let ratio = sul.values.pet_value.unwrap() / bw.values.pet_value.unwrap();
+    assert!(
+        (ratio - f_sul / f_bw).abs() < 1e-9,
+        "{ratio} vs {}",
+        f_sul / f_bw
+    );
+    assert!(f_sul < f_bw, "lean body mass is below body weight");
+    assert!(core
+        .command(&cmd(r#"{"op":"set_suv_type","suv_type":"suvx"}"#))
+        .is_err());
+}
