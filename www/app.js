@@ -349,6 +349,13 @@ function showProgress(m) {
     row.append(bar, text);
     rows.appendChild(row);
   }
+  if (m.memory) {
+    const line = document.createElement("div");
+    line.textContent = `Memory for the volumes: about ${(m.memory.total_bytes / 1e6).toFixed(0)} MB` +
+      (m.memory.warning ? ` — ${m.memory.warning}` : "");
+    if (m.memory.warning) line.className = "error";
+    rows.appendChild(line);
+  }
   if (m.files) {
     rows.textContent = `Reading files: ${m.files.done}/${m.files.total}`;
   }

@@ -6,7 +6,7 @@
 // Protocol: the page posts `{id, op, ...args}`; the worker answers `{id, ok: true, result}`
 // or `{id, ok: false, error}`, and posts events without `id`: `{event: "progress", ...}`,
 // `{event: "frame", snapshot}`.
-import init, { version, WebViewer, GpuCanvas } from "./pkg/uptake_web.js";
+import init, { version, estimateMemory, WebViewer, GpuCanvas } from "./pkg/uptake_web.js";
 import { seriesOfStudy, retrieveSeries, instancesOfSeries, sliceOrder, DicomwebError } from "./dicomweb.js";
 
 let viewer = null;
@@ -17,6 +17,10 @@ const viewerReady = new Promise((resolve) => { resolveViewer = resolve; });
 let gpuApi = "";
 let loadAbort = null;
 const ready = init();
+
+/** Memory a tab can give the core (wasm32 addresses 4 GiB; browsers allow less): a study
+ * estimated above it is refused before it is downloaded in full. */
+const HARD_LIMIT_BYTES = 3.5e9;
 
 /** Modalities the viewer opens; other series (SR, SEG, SC, …) are not retrieved. */
 const IMAGE_MODALITIES = new Set(["PT", "CT"]);
@@ -96,12 +100,35 @@ const ops = {
       seriesUid: s.seriesUid, modality: s.modality, description: s.description ?? "",
       expected: s.instanceCount ?? null, parts: 0, bytes: 0, totalBytes: null, done: false,
     }));
-    const report = () => post({ event: "progress", study, series: progress });
+    let memory = null;
+    const report = () => post({ event: "progress", study, series: progress, memory });
+    // The memory estimate once every series' image size is known (its first instance):
+    // a warning over the budget, and a refusal before the rest is downloaded when the
+    // study cannot fit in this tab at all.
+    const checkMemory = () => {
+      if (!progress.every((p) => p.shape)) return;
+      let total = 0;
+      let warning = null;
+      for (const p of progress) {
+        const e = JSON.parse(p.modality === "CT" ? estimateMemory(p.shape, []) : estimateMemory([], p.shape));
+        total += e.total_bytes;
+        warning ??= e.warning;
+      }
+      memory = { total_bytes: total, warning: total > 2 * 1024 ** 3
+        ? `this study needs about ${(total / 1e9).toFixed(1)} GB of memory; the browser may run out` : warning };
+      report();
+      if (total > HARD_LIMIT_BYTES) {
+        abort.abort();
+        tooLarge = `Study ${study} needs about ${(total / 1e9).toFixed(1)} GB of memory, more than a ` +
+          `browser tab can hold (${(HARD_LIMIT_BYTES / 1e9).toFixed(1)} GB): open it on a workstation viewer or load fewer series`;
+      }
+    };
+    let tooLarge = null;
     report();
     // PET first: it is smaller and what the reader looks at first.
     const order = series.map((s, i) => i).sort((a, b) =>
       (series[a].modality === "PT" ? 0 : 1) - (series[b].modality === "PT" ? 0 : 1));
-    await Promise.all(order.map(async (i) => {
+    const retrieving = Promise.all(order.map(async (i) => {
       const s = series[i];
       let n = 0;
       const add = (bytes) => {
@@ -111,6 +138,13 @@ const ops = {
         addMs += performance.now() - t;
         if (err) fileErrors.push(err);
         progress[i].parts = n;
+        if (!progress[i].shape) {
+          const shape = viewer.seriesShape(s.seriesUid);
+          if (shape) {
+            progress[i].shape = [...shape, Math.max(s.instanceCount ?? 0, 1)];
+            checkMemory();
+          }
+        }
       };
       // CT: the slice order from the PACS index (QIDO-RS positions), asked for alongside the
       // retrieval; once known, each slice goes straight to its place and to the GPU while the
@@ -146,6 +180,13 @@ const ops = {
       progress[i].done = true;
       report();
     }));
+    try {
+      await retrieving;
+    } catch (e) {
+      if (tooLarge) throw new Error(tooLarge);
+      throw e;
+    }
+    if (tooLarge) throw new Error(tooLarge);
     if (abort.signal.aborted) throw new DicomwebError("Loading was cancelled", { kind: "cancelled", status: 0 });
     loadAbort = null;
     const t_fetched = performance.now() - started;

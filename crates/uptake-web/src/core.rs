@@ -168,6 +168,14 @@ impl Core {
         Ok(added)
     }
 
+    /// Columns and rows of the first image of a series added so far.
+    pub fn series_shape(&self, series_uid: &str) -> Option<[usize; 2]> {
+        self.instances
+            .iter()
+            .find(|i| i.header.series_uid == series_uid)
+            .map(|i| [i.header.pixel.columns as usize, i.header.pixel.rows as usize])
+    }
+
     /// A slice decoded into a series' buffer (see [`Added::pool_index`]).
     pub fn pooled_slice(&self, series_uid: &str, index: usize) -> Option<PoolSlice<'_>> {
         self.pools.get(series_uid)?.slice(index)

@@ -20,6 +20,26 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, JsError> {
     serde_json::to_string(value).map_err(js_err)
 }
 
+/// The memory a CT and a PET of these sizes need (`[columns, rows, slices]`, empty: none),
+/// against the viewer's budget: `{ct_bytes, pet_bytes, display_bytes, total_bytes,
+/// budget_bytes, warning}` (JSON), for a warning before a huge study is loaded.
+#[wasm_bindgen(js_name = estimateMemory)]
+pub fn estimate_memory(ct: Vec<u32>, pet: Vec<u32>) -> Result<String, JsError> {
+    let dims = |v: &[u32]| match v {
+        [c, r, s] => Some(uptake_viewer::SeriesDims {
+            columns: *c as usize,
+            rows: *r as usize,
+            slices: *s as usize,
+        }),
+        _ => None,
+    };
+    json(&uptake_viewer::estimate_memory(
+        dims(&ct),
+        dims(&pet),
+        crate::core::MEMORY_BUDGET_BYTES,
+    ))
+}
+
 /// A GPU device presenting to a canvas; give it to [`WebViewer::attach`].
 #[wasm_bindgen]
 #[derive(Debug)]
@@ -164,6 +184,14 @@ impl WebViewer {
             }
         }
         None
+    }
+
+    /// `[columns, rows]` of a series once its first file was added, else `undefined`.
+    #[wasm_bindgen(js_name = seriesShape)]
+    pub fn series_shape(&self, series_uid: &str) -> Option<Vec<u32>> {
+        self.core
+            .series_shape(series_uid)
+            .map(|s| s.iter().map(|&v| v as u32).collect())
     }
 
     /// Forgets the files added so far.
