@@ -308,24 +308,14 @@ pub fn browser_tests() -> Result<(), String> {
     result
 }
 
-/// `cargo xtask e2e`: the WASM bundle, `npm ci` in `www/` when `www/node_modules` is missing
-/// (playwright-core only, pinned in `www/package-lock.json`; no browser is downloaded), the
-/// debug `uptake` binary, then `node www/tests/e2e.mjs` against Debian's Chromium.
+/// `cargo xtask e2e`: the WASM bundle, `npm ci` in `www/` when a pinned package is missing
+/// (`www/package-lock.json`; no browser is downloaded), the debug `uptake` binary, the unit
+/// tests of `www/dicomweb.js`, then `node www/tests/e2e.mjs` against Debian's Chromium.
 pub fn e2e() -> Result<(), String> {
     let start = Instant::now();
     build()?;
     let www = repo_root().join("www");
-    if !www.join("node_modules/playwright-core").exists() {
-        eprintln!("xtask: $ npm ci (in {})", www.display());
-        let status = Command::new("npm")
-            .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"])
-            .current_dir(&www)
-            .status()
-            .map_err(|e| format!("cannot start npm: {e}"))?;
-        if !status.success() {
-            return Err(format!("`npm ci` in {} failed ({status})", www.display()));
-        }
-    }
+    npm_ci_www()?;
     run_env("cargo", &["build", "-p", "uptake-cli"], &[])?;
     let uptake = target_dir().join("debug/uptake");
     let uptake_s = uptake.to_string_lossy().to_string();

@@ -85,6 +85,16 @@ pub struct RefusedSeries {
     pub error: AssembleError,
 }
 
+impl std::fmt::Display for RefusedSeries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "series {} ({}): {}",
+            self.series_uid, self.modality, self.error
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Slice {
     frame: FrameRef,

@@ -2,27 +2,9 @@
 //! the arrival order and whether the early slice order is right, wrong or unknown.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use uptake_dicom::{DicomInstance, LoadedStudy, Pooled, SlicePool, Volume, Voxels};
-use uptake_phantom::{write_study, PhantomOptions};
-
-fn read_all(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "dcm") {
-                out.push((p.display().to_string(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use uptake_phantom::{read_study_files, write_study, PhantomOptions};
 
 fn parse(files: &[(String, Vec<u8>)]) -> Vec<DicomInstance> {
     files
@@ -89,7 +71,7 @@ fn stream(
 fn streamed_volumes_equal_whole_file_assembly_in_any_order() {
     let dir = tempfile::tempdir().unwrap();
     write_study(dir.path(), &PhantomOptions::default()).unwrap();
-    let files = read_all(dir.path());
+    let files = read_study_files(dir.path()).unwrap();
     let reference = LoadedStudy::from_instances(parse(&files));
     let want: Vec<Volume> = reference
         .plans
@@ -152,7 +134,7 @@ fn a_split_series_is_copied_out_of_its_pool_per_plan() {
         ..PhantomOptions::default()
     };
     write_study(dir.path(), &opts).unwrap();
-    let files = read_all(dir.path());
+    let files = read_study_files(dir.path()).unwrap();
     let reference = LoadedStudy::from_instances(parse(&files));
     let (study, _) = {
         let mut pools: HashMap<String, SlicePool> = HashMap::new();

@@ -133,3 +133,23 @@ pub fn write_study(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth, Phant
     std::fs::write(&path, json + "\n").map_err(|e| PhantomError::io(&path, e))?;
     Ok(truth)
 }
+
+/// Every `.dcm` file a study folder holds (as [`write_study`] writes it: `CT/`, `PET/`), as
+/// `(path, bytes)` sorted by path — what a test hands to a loader that takes bytes (the
+/// browser core, streaming assembly) rather than paths.
+pub fn read_study_files(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let p = entry?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "dcm") {
+                out.push((p.display().to_string(), std::fs::read(&p)?));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

@@ -173,7 +173,12 @@ impl Core {
         self.instances
             .iter()
             .find(|i| i.header.series_uid == series_uid)
-            .map(|i| [i.header.pixel.columns as usize, i.header.pixel.rows as usize])
+            .map(|i| {
+                [
+                    i.header.pixel.columns as usize,
+                    i.header.pixel.rows as usize,
+                ]
+            })
     }
 
     /// A slice decoded into a series' buffer (see [`Added::pool_index`]).
@@ -198,12 +203,7 @@ impl Core {
         }
         let images = instances.len();
         let study = LoadedStudy::from_streamed(instances, pools);
-        errors.extend(
-            study
-                .refused
-                .iter()
-                .map(|r| format!("series {} ({}): {}", r.series_uid, r.modality, r.error)),
-        );
+        errors.extend(study.refused.iter().map(ToString::to_string));
         let series = study
             .plans
             .iter()

@@ -197,12 +197,7 @@ pub fn study_summary(files: Vec<Vec<u8>>) -> Result<StudySummary, WebError> {
         });
     }
     let study = LoadedStudy::from_instances(instances);
-    errors.extend(
-        study
-            .refused
-            .iter()
-            .map(|r| format!("series {} ({}): {}", r.series_uid, r.modality, r.error)),
-    );
+    errors.extend(study.refused.iter().map(ToString::to_string));
     let series: Vec<SeriesSummary> = study
         .plans
         .iter()

@@ -2,34 +2,15 @@
 //! checked against the phantom's exact truth and against `uptake-quant` directly.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::path::Path;
-
-use uptake_phantom::{write_study, PhantomOptions, Truth};
+use uptake_phantom::{read_study_files, write_study, PhantomOptions, Truth};
 use uptake_web::command::Command;
 use uptake_web::core::Core;
-
-fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "dcm") {
-                out.push((p.display().to_string(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 fn open_phantom() -> (Core, Truth, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let truth = write_study(dir.path(), &PhantomOptions::default()).unwrap();
     let mut core = Core::new([800, 600]);
-    for (name, bytes) in files_of(dir.path()) {
+    for (name, bytes) in read_study_files(dir.path()).unwrap() {
         core.add_file(&name, bytes).unwrap();
     }
     core.add_file("junk", b"not a DICOM file".to_vec())
