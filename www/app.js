@@ -404,6 +404,8 @@ async function openStudy(uid, opts = {}) {
       token: opts.token ?? null,
       pet: opts.series ?? null,
       ct: opts.ct ?? null,
+      // `stream=0`: no early CT slice order (no slice-by-slice GPU upload), for comparison.
+      streamCt: params.get("stream") !== "0",
     });
     await ready;
     return await afterOpen(r, `Study ${uid}`);

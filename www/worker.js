@@ -80,7 +80,7 @@ const ops = {
   },
 
   /** Retrieves a study over DICOMweb (PET and CT series in parallel) and opens it. */
-  async openStudy({ base, study, token, pet = null, ct = null }) {
+  async openStudy({ base, study, token, pet = null, ct = null, streamCt = true }) {
     loadAbort?.abort();
     const abort = new AbortController();
     loadAbort = abort;
@@ -131,6 +131,7 @@ const ops = {
     const retrieving = Promise.all(order.map(async (i) => {
       const s = series[i];
       let n = 0;
+      if (s.instanceCount > 0) viewer.expectCount(s.seriesUid, s.instanceCount);
       const add = (bytes) => {
         n += 1;
         const t = performance.now();
@@ -150,7 +151,7 @@ const ops = {
       // retrieval; once known, each slice goes straight to its place and to the GPU while the
       // rest still arrives. Parts that come first wait for it. Without it (a server that gives
       // no positions, or PET, which is small) slices are placed when the series is complete.
-      let waiting = s.modality === "CT" ? [] : null;
+      let waiting = s.modality === "CT" && streamCt ? [] : null;
       if (waiting) {
         const t = performance.now();
         instancesOfSeries({ base, study, series: s.seriesUid, token, signal: abort.signal })

@@ -47,6 +47,8 @@ pub struct SlicePool {
     expected: HashMap<String, usize>,
     /// Pool indices in use.
     used: Vec<bool>,
+    /// Slices expected in all (e.g. the series' instance count), to reserve the buffer once.
+    capacity_hint: usize,
 }
 
 /// What [`SlicePool::add`] did with an instance.
@@ -74,7 +76,16 @@ impl SlicePool {
                 .map(|(i, uid)| (uid.clone(), i))
                 .collect(),
             used: Vec::new(),
+            capacity_hint: expected_order.len(),
         }
+    }
+
+    /// Reserves room for `slices` slices at the first instance (the series' instance count
+    /// from the server): the buffer is then allocated once at its final size instead of
+    /// growing by doubling, which would hold up to twice the series while it grows.
+    pub fn with_capacity_hint(mut self, slices: usize) -> SlicePool {
+        self.capacity_hint = self.capacity_hint.max(slices);
+        self
     }
 
     /// Number of slices decoded into the pool.
@@ -135,9 +146,11 @@ impl SlicePool {
                 .frames
                 .first()
                 .is_some_and(|f| f.rescale_slope == 1.0 && f.rescale_intercept.fract() == 0.0);
-            if !(h.modality == "CT" && integral) {
-                self.data = PoolData::F32(Vec::new());
-            }
+            self.data = if h.modality == "CT" && integral {
+                PoolData::I16(Vec::with_capacity(self.capacity_hint * per))
+            } else {
+                PoolData::F32(Vec::with_capacity(self.capacity_hint * per))
+            };
             self.grow_to(self.expected.len());
         } else if per != self.per_slice {
             return Ok(Pooled::No);

@@ -4,6 +4,9 @@
 use crate::error::RenderError;
 use crate::volume::{VolumeGeometry, Voxels};
 
+/// Slices written between two flushes of the queue's staging copies.
+const FLUSH_EVERY_SLICES: usize = 16;
+
 /// A volume on the GPU and the geometry it was allocated with.
 #[derive(Debug)]
 pub(crate) struct VolumeTexture {
@@ -69,8 +72,13 @@ impl VolumeTexture {
     ) -> Result<(), RenderError> {
         let (per, count) = self.whole_slices(first, values.len())?;
         for s in 0..count {
-            let bytes = values.f16_bytes(s * per..(s + 1) * per);
-            self.write_slice(queue, first + s, &bytes, 2);
+            let halves = values.f16_le(s * per..(s + 1) * per);
+            self.write_slice(queue, first + s, bytemuck::cast_slice(&halves), 2);
+            // Every queued write holds a staging copy until the next submit: an empty submit
+            // now and then bounds that to a few slices instead of a whole volume.
+            if s % FLUSH_EVERY_SLICES == FLUSH_EVERY_SLICES - 1 {
+                queue.submit([]);
+            }
         }
         Ok(())
     }

@@ -149,26 +149,27 @@ impl Voxels<'_> {
         }
     }
 
-    /// Values `range` as f16 little-endian bytes: the GPU display copy (R16Float). NaN
-    /// displays as 0. i16 goes through a 65 536-entry table (each i16 has one f16), which
-    /// matters in WebAssembly, where every float→half conversion is done in software.
-    pub(crate) fn f16_bytes(&self, range: std::ops::Range<usize>) -> Vec<u8> {
-        let mut out = Vec::with_capacity(range.len() * 2);
+    /// Values `range` as f16 bits in little-endian order (`u16::to_le`): the GPU display copy
+    /// (R16Float; hand `bytemuck::cast_slice` of it to the queue). NaN displays as 0. i16 goes
+    /// through a 65 536-entry table (each i16 has one f16), which matters in WebAssembly,
+    /// where every float→half conversion is done in software.
+    pub(crate) fn f16_le(&self, range: std::ops::Range<usize>) -> Vec<u16> {
         match self {
-            Voxels::F32(v) => {
-                for &x in &v[range] {
+            Voxels::F32(v) => v[range]
+                .iter()
+                .map(|&x| {
                     let x = if x.is_nan() { 0.0 } else { x };
-                    out.extend_from_slice(&half::f16::from_f32(x).to_le_bytes());
-                }
-            }
+                    half::f16::from_f32(x).to_bits().to_le()
+                })
+                .collect(),
             Voxels::I16(v) => {
                 let table = i16_to_f16_table();
-                for &x in &v[range] {
-                    out.extend_from_slice(&table[x as u16 as usize].to_le_bytes());
-                }
+                v[range]
+                    .iter()
+                    .map(|&x| table[x as u16 as usize].to_le())
+                    .collect()
             }
         }
-        out
     }
 }
 
@@ -189,11 +190,17 @@ mod f16_tests {
     #[test]
     fn i16_table_equals_direct_conversion_for_every_value() {
         let all: Vec<i16> = (i16::MIN..=i16::MAX).collect();
-        let bytes = Voxels::I16(&all).f16_bytes(0..all.len());
+        let halves = Voxels::I16(&all).f16_le(0..all.len());
+        let bytes: &[u8] = bytemuck::cast_slice(&halves);
         for (i, &x) in all.iter().enumerate() {
             let got = u16::from_le_bytes([bytes[2 * i], bytes[2 * i + 1]]);
             assert_eq!(got, half::f16::from_f32(f32::from(x)).to_bits(), "{x}");
         }
+        let f = [1.5f32, -2.0, f32::NAN];
+        let halves = Voxels::F32(&f).f16_le(0..3);
+        let bytes: &[u8] = bytemuck::cast_slice(&halves);
+        assert_eq!(&bytes[..2], &half::f16::from_f32(1.5).to_le_bytes());
+        assert_eq!(&bytes[4..], &[0, 0], "NaN displays as 0");
     }
 }
 

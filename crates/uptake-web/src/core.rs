@@ -90,6 +90,7 @@ pub struct Core {
     files: usize,
     pools: HashMap<String, SlicePool>,
     expected: HashMap<String, Vec<String>>,
+    counts: HashMap<String, usize>,
     /// The viewer, once a study is open.
     pub viewer: Option<Viewer>,
     /// Canvas size, device pixels.
@@ -112,6 +113,13 @@ impl Core {
         self.files = 0;
         self.pools.clear();
         self.expected.clear();
+        self.counts.clear();
+    }
+
+    /// The number of instances a series will bring (from the server's series query), given
+    /// before its files arrive: its buffer is allocated once at that size.
+    pub fn expect_count(&mut self, series_uid: &str, instances: usize) {
+        self.counts.insert(series_uid.to_string(), instances);
     }
 
     /// The expected final slice order of a series (SOP Instance UIDs by position along the
@@ -141,10 +149,10 @@ impl Core {
         };
         let series_uid = inst.header.series_uid.clone();
         let expected = self.expected.get(&series_uid);
-        let pool = self
-            .pools
-            .entry(series_uid.clone())
-            .or_insert_with(|| SlicePool::new(&series_uid, expected.map_or(&[][..], |v| v)));
+        let count = self.counts.get(&series_uid).copied().unwrap_or(0);
+        let pool = self.pools.entry(series_uid.clone()).or_insert_with(|| {
+            SlicePool::new(&series_uid, expected.map_or(&[][..], |v| v)).with_capacity_hint(count)
+        });
         let pooled = match pool.add(&mut inst) {
             Ok(p) => p,
             Err(e) => {

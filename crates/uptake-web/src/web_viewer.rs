@@ -154,6 +154,13 @@ impl WebViewer {
         self.core.expect_series(series_uid, sop_uids);
     }
 
+    /// The number of instances a series will bring (NumberOfSeriesRelatedInstances), before
+    /// its files arrive: its buffer is then allocated once.
+    #[wasm_bindgen(js_name = expectCount)]
+    pub fn expect_count(&mut self, series_uid: &str, instances: u32) {
+        self.core.expect_count(series_uid, instances as usize);
+    }
+
     /// Parses one file (its bytes are copied into the module) and decodes its slice. Returns
     /// the error message when the file is not a usable DICOM image, else `undefined`.
     #[wasm_bindgen(js_name = addFile)]
