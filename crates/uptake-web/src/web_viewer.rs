@@ -161,11 +161,12 @@ impl WebViewer {
         self.core.expect_count(series_uid, instances as usize);
     }
 
-    /// Parses one file (its bytes are copied into the module) and decodes its slice. Returns
-    /// the error message when the file is not a usable DICOM image, else `undefined`.
+    /// Parses one file (its bytes are copied into the module once, and that copy is what the
+    /// parser keeps) and decodes its slice. Returns the error message when the file is not a
+    /// usable DICOM image, else `undefined`.
     #[wasm_bindgen(js_name = addFile)]
-    pub fn add_file(&mut self, name: &str, bytes: &[u8]) -> Option<String> {
-        let added = match self.core.add_file(name, bytes.to_vec()) {
+    pub fn add_file(&mut self, name: &str, bytes: Vec<u8>) -> Option<String> {
+        let added = match self.core.add_file(name, bytes) {
             Ok(a) => a,
             Err(e) => return Some(e),
         };
