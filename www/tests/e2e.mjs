@@ -8,6 +8,8 @@
 // equal), linked cursor by click / wheel / key, the lesion tool and CSV, screenshots of both GPU
 // paths (saved to target/e2e-screenshots/, the CI artefact, and compared: same pictures), GPU
 // device loss and recovery, readable errors (unknown study, malformed UID, 401 from the PACS).
+// `e2e-ui.mjs` then drives the page's own controls: deep-link parameters, toolbar, keys, mouse
+// on the views, local files through the file input, the export buttons, the SUV panel.
 //
 // Chromium is started here with the flags that give both WebGL2 and WebGPU on SwiftShader
 // (never playwright's own browser download or launch) and driven over CDP with playwright-core.
@@ -22,6 +24,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { findDicomwebPlugin, findOrthanc, startOrthanc, uploadDir } from "./orthanc.mjs";
+import { uiTests } from "./e2e-ui.mjs";
 
 const www = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const repo = resolve(www, "..");
@@ -131,7 +134,8 @@ function runCli(program, args) {
     child.stdout.on("data", (c) => (out += c));
     child.stderr.on("data", (c) => (err += c));
     child.on("error", reject);
-    child.on("exit", (code) =>
+    // "close", not "exit": the output may still be arriving when the process has exited.
+    child.on("close", (code) =>
       code === 0 ? resolvePromise(out) : reject(new Error(`${program} ${args.join(" ")}: exit ${code}: ${err}`)));
   });
 }
@@ -386,10 +390,10 @@ async function main() {
    * Opens `base + query` in a fresh page; resolves with {page, loaded, pageErrors,
    * consoleErrors, offOrigin, dicomweb (same-origin DICOMweb requests seen), ms}.
    */
-  async function open(base, query, ctx = context) {
+  async function open(base, query, ctx = context, viewport = VIEWPORT) {
     const t0 = Date.now();
     const page = await ctx.newPage();
-    await page.setViewportSize(VIEWPORT);
+    await page.setViewportSize(viewport);
     const v = { page, base, pageErrors: [], consoleErrors: [], offOrigin: [], dicomweb: 0 };
     page.on("pageerror", (e) => v.pageErrors.push(String(e)));
     page.on("console", (m) => {
@@ -721,6 +725,13 @@ async function main() {
     assert(v.dicomweb === 0, `${v.dicomweb} DICOMweb request(s) for a malformed UID`);
     noErrors(v);
     await v.page.close();
+  });
+
+  // ---- (a) the viewer's own controls, driven as a user would (e2e-ui.mjs) -----------------
+
+  await uiTests({
+    open, check, assert, noErrors, compareQuant, relDiff, pagePngStats,
+    base: baseA, truth, phantom, studyUid, name, nhs, cliReports, screenshots,
   });
 
   // ---- (b) Orthanc behind `uptake serve --pacs` --------------------------------------------
