@@ -313,6 +313,9 @@ function applySnapshot(s) {
   $("plane").value = s.plane;
   for (const b of document.querySelectorAll(".tool")) b.setAttribute("aria-pressed", String(b.dataset.tool === s.tool));
   $("threshold").value = { "41%": "41", "50%": "50", "SUV 2.5": "suv2.5", PERCIST: "percist" }[s.threshold];
+  // The preset menu follows the window (keys 1–4, reset, W/L drags): "Custom" otherwise.
+  const presets = { "40/400": "1", "-600/1500": "2", "300/1500": "3", "40/80": "4" };
+  $("preset").value = presets[`${Math.round(s.ct_window[0])}/${Math.round(s.ct_window[1])}`] ?? "";
   $("fusion").value = s.fusion_percent;
   $("pet-max").value = s.pet_range[1];
   $("colormap").value = s.colormap;
@@ -540,7 +543,7 @@ const on = (id, ev, f) => $(id).addEventListener(ev, f);
 on("layout", "change", (e) => command({ op: "set_layout", layout: e.target.value }));
 on("plane", "change", (e) => command({ op: "set_plane", plane: e.target.value }));
 on("threshold", "change", (e) => command({ op: "set_threshold", threshold: e.target.value }));
-on("preset", "change", (e) => command({ op: "key", key: e.target.value }));
+on("preset", "change", (e) => e.target.value && command({ op: "key", key: e.target.value }));
 on("fusion", "input", (e) => move({ op: "set_fusion", percent: Number(e.target.value) }));
 on("pet-max", "change", (e) => command({ op: "set_pet_range", low: snap?.pet_range[0] ?? 0, high: Number(e.target.value) }));
 on("colormap", "change", (e) => command({ op: "set_colormap", colormap: e.target.value }));

@@ -280,6 +280,9 @@ export async function uiTests(env) {
       await page.keyboard.press(k);
       const s = await untilSnap(page, (x) => same(x.ct_window, PRESETS[k]), `key ${k}`);
       windows.push(s.ct_window.join("/"));
+      // The preset menu follows the key.
+      const shown = await page.$eval("#preset", (e) => e.value);
+      assert(shown === k, `#preset shows "${shown}" after key ${k}`);
     }
     assert(new Set(windows).size === 4, `presets not distinct: ${windows}`);
     const steps = [];
