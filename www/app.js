@@ -475,10 +475,25 @@ async function screenshot() {
   g.drawImage(img, 0, pad);
   g.font = "12px system-ui, sans-serif";
   for (const v of snap?.views ?? []) {
+    const [x, y, w, h] = [v.rect[0], pad + v.rect[1], v.rect[2], v.rect[3]];
     g.fillStyle = "#fff";
-    g.fillText(`${v.title} · ${snap.values.text}`, v.rect[0] + 6, pad + v.rect[1] + v.rect[3] - 6);
+    g.fillText(`${v.title} · ${snap.values.text}`, x + 6, y + h - 6);
     g.fillStyle = "#cfe4ff";
-    g.fillText(shortBanner(snap), v.rect[0] + 6, pad + v.rect[1] + 14);
+    g.fillText(shortBanner(snap), x + 6, y + 14);
+    if (v.plane) {
+      // Orientation letters at the edges, as on screen.
+      g.fillStyle = "#ffeb3b";
+      g.font = "bold 13px system-ui, sans-serif";
+      g.fillText(v.markers[0], x + 3, y + h / 2);
+      g.fillText(v.markers[1], x + w - 3 - g.measureText(v.markers[1]).width, y + h / 2);
+      g.fillText(v.markers[2], x + w / 2, y + 30);
+      g.fillText(v.markers[3], x + w / 2, y + h - 22);
+      g.font = "12px system-ui, sans-serif";
+    }
+    if (v.scale_bar) {
+      g.fillStyle = "#fff";
+      g.fillText(v.scale_bar.label, x + w - 6 - g.measureText(v.scale_bar.label).width, y + h - 6);
+    }
   }
   return new Promise((res, rej) => c.toBlob((b) => (b ? res(b) : rej(new Error("PNG encoding failed"))), "image/png"));
 }

@@ -26,6 +26,10 @@ pub struct LoadedStudy {
     /// Slices decoded while the instances arrived (streaming assembly), by SeriesInstanceUID;
     /// [`LoadedStudy::volume`] takes its volume from here when the pool holds every slot.
     pub pools: std::sync::Mutex<HashMap<String, SlicePool>>,
+    /// Volumes handed back by their user ([`LoadedStudy::keep`]) to be given out again by
+    /// [`LoadedStudy::volume`]: after streaming assembly the file bytes are gone, so a
+    /// series shown before can only come back from here.
+    pub kept: std::sync::Mutex<HashMap<String, Volume>>,
 }
 
 fn collect_files(
@@ -153,10 +157,34 @@ impl LoadedStudy {
     /// The volume of `plan`: from its series' pool when streaming assembly decoded every
     /// slot (the buffer is handed over), else decoded from the instances on this thread.
     pub fn volume(&self, plan: &StackPlan) -> Result<Volume, AssembleError> {
+        if let Some(v) = self.take_kept(plan) {
+            return Ok(v);
+        }
         if let Some(v) = self.pooled_volume(plan) {
             return v.map(|(v, _)| v);
         }
         Volume::assemble(plan, &self.instances)
+    }
+
+    /// Hands a volume of this study back, for [`LoadedStudy::volume`] to give out again (a
+    /// viewer switching series keeps what it showed without decoding it twice).
+    pub fn keep(&self, volume: Volume) {
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.insert(volume.series_uid.clone(), volume);
+        }
+    }
+
+    /// The kept volume of `plan`'s series, when its geometry is the plan's.
+    fn take_kept(&self, plan: &StackPlan) -> Option<Volume> {
+        let mut kept = self.kept.lock().ok()?;
+        let fits = kept
+            .get(&plan.series_uid)
+            .is_some_and(|v| v.geometry == plan.geometry && v.modality == plan.modality);
+        if fits {
+            kept.remove(&plan.series_uid)
+        } else {
+            None
+        }
     }
 
     /// The volume of `plan` from its pool, with whether the pool was already in the plan's

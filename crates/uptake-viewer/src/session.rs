@@ -117,7 +117,26 @@ impl Session {
         ct_uid: Option<&str>,
         overrides: &SuvOverrides,
     ) -> Result<(), ViewerError> {
-        let parts = Parts::build(&self.study, pet_uid, ct_uid)?;
+        // The volumes shown go back to the study first: after streaming assembly they exist
+        // nowhere else, and a choice that keeps a series reuses them instead of decoding.
+        if let Some(ct) = self.ct.take() {
+            self.study.keep(ct);
+        }
+        self.study.keep(self.pet_raw.clone());
+        let parts = match Parts::build(&self.study, pet_uid, ct_uid) {
+            Ok(p) => p,
+            Err(e) => {
+                // Unchanged on error: the CT comes back from where it was kept.
+                let ct_plan = self.choice.ct_series_uid.as_deref().and_then(|uid| {
+                    self.study
+                        .plans
+                        .iter()
+                        .find(|p| p.series_uid == uid && p.modality == "CT")
+                });
+                self.ct = ct_plan.and_then(|p| self.study.volume(p).ok());
+                return Err(e);
+            }
+        };
         self.choice = parts.choice;
         self.ct = parts.ct;
         self.pet_raw = parts.pet_raw;

@@ -159,7 +159,8 @@ fn bad_commands_are_typed_errors_not_panics() {
         let e = core.command(&cmd(bad)).unwrap_err();
         assert!(!e.to_string().is_empty(), "{bad}");
     }
-    // Still usable afterwards.
+    // Still usable afterwards, the CT still there after the refused series switch.
+    assert!(core.snapshot().unwrap().values.ct_hu.is_some());
     core.command(&cmd(r#"{"op":"set_layout","layout":"three_plane"}"#))
         .unwrap();
     assert_eq!(core.snapshot().unwrap().views.len(), 3);
@@ -276,4 +277,29 @@ fn suv_type_switch_rescales_by_the_factor_ratio() {
     assert!(core
         .command(&cmd(r#"{"op":"set_suv_type","suv_type":"suvx"}"#))
         .is_err());
+}
+
+#[test]
+fn switching_series_works_after_streaming_released_the_file_bytes() {
+    let (mut core, truth, _dir) = open_phantom();
+    core.open(None, None).unwrap();
+    let [x, y, z] = truth.lesions[0].centre_lps;
+    core.command(&cmd(&format!(
+        r#"{{"op":"set_cursor","point":[{x},{y},{z}]}}"#
+    )))
+    .unwrap();
+    let before = core.snapshot().unwrap().values;
+    // Choosing the series explicitly rebuilds both volumes: they must come back from
+    // memory, the files' pixel bytes are gone.
+    let pet = &truth.pet.series_instance_uid;
+    let ct = &truth.ct.series_instance_uid;
+    for _ in 0..2 {
+        core.command(&cmd(&format!(
+            r#"{{"op":"switch_series","pet":"{pet}","ct":"{ct}"}}"#
+        )))
+        .unwrap();
+        let after = core.snapshot().unwrap().values;
+        assert_eq!(after.pet_value, before.pet_value);
+        assert_eq!(after.ct_hu, before.ct_hu);
+    }
 }
