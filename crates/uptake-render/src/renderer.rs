@@ -415,8 +415,9 @@ impl Renderer {
         let f = |v: [f64; 3], w: f32| [v[0] as f32, v[1] as f32, v[2] as f32, w];
         let ct_on = d.ct.is_some() && self.ct.is_some() && matches!(vp.kind, ViewKind::Mpr { .. });
         let pet_on = d.pet.is_some() && self.pet.is_some();
-        let labels_on =
-            d.labels.is_some() && self.labels.is_some() && matches!(vp.kind, ViewKind::Mpr { .. });
+        let labels_on = d.labels.is_some()
+            && self.labels.is_some()
+            && matches!(vp.kind, ViewKind::Mpr { .. } | ViewKind::Mip);
         let ct_m = match &self.ct {
             Some(t) => t.geometry.patient_to_index_matrix(true)?,
             None => IDENTITY,

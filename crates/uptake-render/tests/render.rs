@@ -758,6 +758,25 @@ fn four_view_layout_crosshair_labels_and_shared_textures() {
     }
     // Viewports do not bleed: the MIP quadrant's top-left pixel is MIP background (white).
     assert_eq!(img.pixel(201, 201).expect("px")[..3], [255, 255, 255]);
+    // The MIP shows the lesion's projection: tinted inside, a pure green outline at its edge,
+    // untouched far from it.
+    let mip = &vps[3];
+    let l = mip.camera.patient_to_pixel(half, c);
+    let (cx, cy) = (mip.rect.x + l[0] as u32, mip.rect.y + l[1] as u32);
+    let centre = img.pixel(cx, cy).expect("px");
+    assert!(
+        centre[1] > centre[0] && centre[1] > centre[2],
+        "MIP lesion fill: {centre:?}"
+    );
+    let outline = (0..40).find(|dx| img.pixel(cx + dx, cy).expect("px")[..3] == [0, 255, 0]);
+    let outline = outline.expect("MIP outline right of the lesion centre");
+    let r_px = lesion.diameter_mm / 2.0 / mip.camera.mm_per_px;
+    assert!(
+        (outline as f64 - r_px).abs() <= 2.0,
+        "outline at {outline} px, radius {r_px:.1} px"
+    );
+    let far = img.pixel(cx + outline + 6, cy).expect("px");
+    assert_ne!(far[..3], [0, 255, 0], "no label colour outside the lesion");
 }
 
 #[test]
