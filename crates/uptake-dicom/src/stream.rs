@@ -16,7 +16,7 @@ use ndarray::Array3;
 use crate::error::{AssembleError, InstanceError};
 use crate::instance::DicomInstance;
 use crate::stack::StackPlan;
-use crate::volume::{slice_sources, units_for, Volume, Voxels};
+use crate::volume::{slice_sources, Volume, Voxels};
 
 /// The decoded slices of one series.
 #[derive(Debug, Clone, PartialEq)]
@@ -246,16 +246,7 @@ impl SlicePool {
             self.used.clear();
         }
         Some(Ok((
-            Volume {
-                study_uid: plan.study_uid.clone(),
-                series_uid: plan.series_uid.clone(),
-                modality: plan.modality.clone(),
-                units: units_for(plan, instances),
-                geometry: plan.geometry,
-                voxels,
-                slices: slice_sources(plan, instances),
-                problems: plan.problems.clone(),
-            },
+            Volume::of_plan(plan, instances, voxels, slice_sources(plan, instances)),
             whole && in_order,
         )))
     }

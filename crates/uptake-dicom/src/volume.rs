@@ -94,7 +94,7 @@ pub struct Sample {
     pub trilinear: f64,
 }
 
-pub(crate) fn units_for(plan: &StackPlan, instances: &[DicomInstance]) -> String {
+fn units_for(plan: &StackPlan, instances: &[DicomInstance]) -> String {
     let first = plan
         .slots
         .iter()
@@ -245,7 +245,18 @@ impl Volume {
                 Voxels::F32(data)
             }
         };
-        Ok(Volume {
+        Ok(Volume::of_plan(plan, instances, voxels, slices))
+    }
+
+    /// The volume of `plan` with these voxels (decoded from `instances`, or streamed) and
+    /// slice sources.
+    pub(crate) fn of_plan(
+        plan: &StackPlan,
+        instances: &[DicomInstance],
+        voxels: Voxels,
+        slices: Vec<Option<SliceSource>>,
+    ) -> Volume {
+        Volume {
             study_uid: plan.study_uid.clone(),
             series_uid: plan.series_uid.clone(),
             modality: plan.modality.clone(),
@@ -254,7 +265,7 @@ impl Volume {
             voxels,
             slices,
             problems: plan.problems.clone(),
-        })
+        }
     }
 
     /// Value of voxel `[i, j, k]`.

@@ -64,15 +64,23 @@ impl Gpu {
         });
         let instance = wgpu::Instance::new(desc);
         let adapter = instance
-            .request_adapter(&wgpu::RequestAdapterOptions {
-                power_preference: wgpu::PowerPreference::HighPerformance,
-                force_fallback_adapter: false,
-                compatible_surface: None,
-                apply_limit_buckets: false,
-            })
+            .request_adapter(&Gpu::adapter_options(None))
             .await
             .map_err(|_| RenderError::NoAdapter)?;
         Gpu::from_adapter(instance, adapter).await
+    }
+
+    /// How every adapter is asked for: high performance, no fallback adapter, the device's own
+    /// limits; with the canvas surface it must draw into, when there is one (WebGL2).
+    pub fn adapter_options<'a, 'b>(
+        compatible_surface: Option<&'a wgpu::Surface<'b>>,
+    ) -> wgpu::RequestAdapterOptions<'a, 'b> {
+        wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            force_fallback_adapter: false,
+            compatible_surface,
+            apply_limit_buckets: false,
+        }
     }
 
     /// [`Gpu::headless`], blocking (native only).

@@ -45,8 +45,28 @@ pub struct SeriesReport {
     pub description: Option<String>,
     /// Columns, rows, slices.
     pub dims: [usize; 3],
+    /// Voxel spacing in mm (column, row, slice).
+    pub spacing: [f64; 3],
     /// Slice problems (gaps, uneven spacing, tilt).
     pub problems: Vec<uptake_dicom::SliceProblem>,
+}
+
+/// The planned series of a study, in planning order.
+pub fn series_reports(study: &LoadedStudy) -> Vec<SeriesReport> {
+    study
+        .plans
+        .iter()
+        .map(|p| SeriesReport {
+            series_uid: p.series_uid.clone(),
+            modality: p.modality.clone(),
+            description: study
+                .first_header(p)
+                .and_then(|h| h.series_description.clone()),
+            dims: p.geometry.dims,
+            spacing: p.geometry.spacing,
+            problems: p.problems.clone(),
+        })
+        .collect()
 }
 
 /// What [`Core::add_file`] did with a file.
@@ -212,19 +232,7 @@ impl Core {
         let images = instances.len();
         let study = LoadedStudy::from_streamed(instances, pools);
         errors.extend(study.refused.iter().map(ToString::to_string));
-        let series = study
-            .plans
-            .iter()
-            .map(|p| SeriesReport {
-                series_uid: p.series_uid.clone(),
-                modality: p.modality.clone(),
-                description: study
-                    .first_header(p)
-                    .and_then(|h| h.series_description.clone()),
-                dims: p.geometry.dims,
-                problems: p.problems.clone(),
-            })
-            .collect();
+        let series = series_reports(&study);
         let memory = estimate_for_study(&study, MEMORY_BUDGET_BYTES);
         let session = Session::open_with(
             study,

@@ -85,12 +85,7 @@ async fn webgpu(canvas: &OffscreenCanvas) -> Result<(Gpu, wgpu::Surface<'static>
     let instance = instance(wgpu::Backends::BROWSER_WEBGPU);
     // The adapter first: without one the canvas stays untouched for the WebGL2 fallback.
     let adapter = instance
-        .request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            force_fallback_adapter: false,
-            compatible_surface: None,
-            apply_limit_buckets: false,
-        })
+        .request_adapter(&Gpu::adapter_options(None))
         .await
         .map_err(|e| err(format!("WebGPU offers no adapter ({e})"), false))?;
     if adapter.get_info().backend != wgpu::Backend::BrowserWebGpu {
@@ -113,12 +108,7 @@ async fn webgl2(canvas: &OffscreenCanvas) -> Result<(Gpu, wgpu::Surface<'static>
         .create_surface(wgpu::SurfaceTarget::OffscreenCanvas(canvas.clone()))
         .map_err(|e| err(format!("WebGL2 is not available on this canvas: {e}"), true))?;
     let adapter = instance
-        .request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            force_fallback_adapter: false,
-            compatible_surface: Some(&surface),
-            apply_limit_buckets: false,
-        })
+        .request_adapter(&Gpu::adapter_options(Some(&surface)))
         .await
         .map_err(|e| err(format!("WebGL2 offers no adapter ({e})"), true))?;
     let gpu = Gpu::from_adapter(instance, adapter)

@@ -198,18 +198,15 @@ pub fn study_summary(files: Vec<Vec<u8>>) -> Result<StudySummary, WebError> {
     }
     let study = LoadedStudy::from_instances(instances);
     errors.extend(study.refused.iter().map(ToString::to_string));
-    let series: Vec<SeriesSummary> = study
-        .plans
-        .iter()
-        .map(|p| SeriesSummary {
-            series_uid: p.series_uid.clone(),
-            modality: p.modality.clone(),
-            description: study
-                .first_header(p)
-                .and_then(|h| h.series_description.clone()),
-            dims: p.geometry.dims,
-            spacing: p.geometry.spacing,
-            problems: p.problems.len(),
+    let series: Vec<SeriesSummary> = core::series_reports(&study)
+        .into_iter()
+        .map(|r| SeriesSummary {
+            series_uid: r.series_uid,
+            modality: r.modality,
+            description: r.description,
+            dims: r.dims,
+            spacing: r.spacing,
+            problems: r.problems.len(),
         })
         .collect();
     let pet = study.pet_plan();
