@@ -98,18 +98,29 @@ function indexOf(hay, needle, from) {
 const formatError = (message) => new DicomwebError(message, { kind: "format" });
 const CRLF = Uint8Array.of(13, 10);
 const CRLFCRLF = Uint8Array.of(13, 10, 13, 10);
+
+/**
+ * Where a part's bytes go: a Uint8Array, or any object with the same `length`,
+ * `set(src, offset)` and `subarray(begin, end)` (e.g. a buffer in WASM memory).
+ * @typedef {{length: number, set(src: Uint8Array, offset?: number): void,
+ *   subarray(begin: number, end: number): Uint8Array}} PartBuffer
+ */
 const [PREAMBLE, AFTER_DELIM, HEADERS, BODY, BODY_SIZED, AFTER_BODY, DONE] = [0, 1, 2, 3, 4, 5, 6];
 
 /**
  * Incremental multipart/related splitter. `push(chunk)` returns the parts completed by that
  * chunk, each a standalone Uint8Array that is never written again; `end()` throws when the
  * closing boundary never came. Bytes are scanned once (plus a boundary-length overlap); a
- * part with a Content-Length header is copied straight into its own array.
+ * part with a Content-Length header is copied straight into its own array, which
+ * `allocPart(length)` makes when given: anything with `length`, `set(src, offset)` and
+ * `subarray(begin, end)` (a Uint8Array, or a buffer in a WASM module's memory, so that the
+ * part is never a JavaScript copy).
  * @param {string} boundary
- * @param {{maxPartBytes?: number}} [options] parts over this size are a format error (default 1 GiB)
- * @returns {{push(chunk: Uint8Array): Uint8Array[], end(): void}}
+ * @param {{maxPartBytes?: number, allocPart?: (n: number) => PartBuffer}} [options] parts over
+ *   `maxPartBytes` are a format error (default 1 GiB)
+ * @returns {{push(chunk: Uint8Array): PartBuffer[], end(): void}}
  */
-export function createPartSplitter(boundary, { maxPartBytes = MAX_PART_BYTES } = {}) {
+export function createPartSplitter(boundary, { maxPartBytes = MAX_PART_BYTES, allocPart = (n) => new Uint8Array(n) } = {}) {
   const delim = enc.encode(`\r\n--${boundary}`);
   let buf = new Uint8Array(64 * 1024);
   let head = 0; // live pending bytes are buf[head, tail)
@@ -212,7 +223,7 @@ export function createPartSplitter(boundary, { maxPartBytes = MAX_PART_BYTES } =
           }
           const n = Number(len[1]);
           if (n > maxPartBytes) throw tooLarge(n);
-          part = new Uint8Array(n);
+          part = allocPart(n);
           filled = 0;
           state = BODY_SIZED;
           consume(fill(buf.subarray(head, tail), out));
@@ -566,19 +577,20 @@ export function sliceOrder(instances) {
     .map((x) => x.uid);
 }
 
-/** A cheap identity of a part for skipping re-sent parts on a retry: length and two
- * 32-bit hashes of its first 4 KiB (the File Meta header, which holds the SOP Instance
- * UID) and last 256 bytes. */
+/** A cheap identity of a part for skipping re-sent parts on a retry: its length and two
+ * 32-bit hashes of its first 1 KiB (the File Meta header, which holds the SOP Instance UID)
+ * and of its last 64 bytes. */
 function fingerprint(p) {
   let a = 0x811c9dc5;
   let b = 0x9747b28c;
-  const mix = (x) => {
-    a = Math.imul(a ^ x, 0x01000193);
-    b = Math.imul(b ^ x, 0x5bd1e995) ^ (b >>> 15);
-  };
-  const headEnd = Math.min(p.length, 4096);
-  for (let i = 0; i < headEnd; i++) mix(p[i]);
-  for (let i = Math.max(headEnd, p.length - 256); i < p.length; i++) mix(p[i]);
+  const headEnd = Math.min(p.length, 1024);
+  for (const bytes of [p.subarray(0, headEnd), p.subarray(Math.max(headEnd, p.length - 64), p.length)]) {
+    for (let i = 0; i < bytes.length; i++) {
+      const x = bytes[i];
+      a = Math.imul(a ^ x, 0x01000193);
+      b = Math.imul(b ^ x, 0x5bd1e995) ^ (b >>> 15);
+    }
+  }
   return `${p.length}:${a >>> 0}:${b >>> 0}`;
 }
 
@@ -594,8 +606,11 @@ function fingerprint(p) {
  * malformed answers, errors thrown by `onPart` (rethrown unchanged) and aborts are not
  * retried. Aborting `signal` rejects with kind "cancelled". When it finally fails, the parts
  * already delivered stay delivered; a new call starts the series again from its first part.
+ * `allocPart` is passed to the splitter (parts sized by Content-Length are written into what
+ * it makes); `releasePart(part)` gets those skipped as already delivered.
  * @param {{base?: string, allowAbsolute?: boolean, study: string, series: string,
- *   token?: string, signal?: AbortSignal, onPart?: (part: Uint8Array) => (void|Promise<void>),
+ *   token?: string, signal?: AbortSignal, onPart?: (part: PartBuffer) => (void|Promise<void>),
+ *   allocPart?: (n: number) => PartBuffer, releasePart?: (part: PartBuffer) => void,
  *   onProgress?: (p: {bytes: number, totalBytes: number|null, parts: number}) => void,
  *   retries?: number, retryDelayMs?: number}} options
  * @returns {Promise<{parts: number, bytes: number}>} parts delivered, body bytes of the last response
@@ -621,7 +636,7 @@ export async function retrieveSeries(options) {
     }
     const length = res.headers.get("content-length");
     const totalBytes = length !== null && /^\d+$/.test(length) ? Number(length) : null;
-    const splitter = createPartSplitter(boundary);
+    const splitter = createPartSplitter(boundary, options.allocPart ? { allocPart: options.allocPart } : {});
     const skip = new Map(delivered);
     const reader = res.body.getReader();
     let bytes = 0;
@@ -652,6 +667,7 @@ export async function retrieveSeries(options) {
           const left = skip.get(key) ?? 0;
           if (left > 0) { // already delivered by an earlier attempt
             skip.set(key, left - 1);
+            options.releasePart?.(p);
             continue;
           }
           delivered.set(key, (delivered.get(key) ?? 0) + 1);

@@ -17,6 +17,25 @@ const viewerReady = new Promise((resolve) => { resolveViewer = resolve; });
 let gpuApi = "";
 let loadAbort = null;
 const ready = init();
+/** The WASM module's memory (parts are written straight into it). */
+let wasmMemory = null;
+ready.then((exports) => { wasmMemory = exports.memory; });
+
+/** A file's bytes in the core's memory (`allocPart`), appended by the multipart splitter as
+ * the answer arrives and handed over with `addPart`: no JavaScript copy of the file. */
+class WasmPart {
+  constructor(length) {
+    this.length = length;
+    this.address = viewer.allocPart(length);
+  }
+  /** The bytes written so far, in place (a fresh view: a grown memory detaches old ones). */
+  subarray(begin = 0, end = this.length) {
+    return new Uint8Array(wasmMemory.buffer, this.address + begin, Math.max(0, end - begin));
+  }
+  set(src, offset = 0) {
+    if (!viewer.writePart(this.address, offset, src)) throw new Error("a received image did not fit its buffer");
+  }
+}
 
 /** Memory a tab can give the core (wasm32 addresses 4 GiB; browsers allow less): a study
  * estimated above it is refused before it is downloaded in full. */
@@ -125,6 +144,24 @@ const ops = {
     };
     let tooLarge = null;
     report();
+    // A first picture once the PET is in and the CT's centre slice has arrived (the CT's
+    // order comes from its QIDO query): the whole PET with that CT slice.
+    const petSeries = new Set(series.filter((s) => s.modality === "PT").map((s) => s.seriesUid));
+    let previewed = petSeries.size === 0;
+    const tryPreview = () => {
+      if (previewed || abort.signal.aborted || progress.some((p) => petSeries.has(p.seriesUid) && !p.done)) return;
+      try {
+        const shown = viewer.preview(pet, ct);
+        if (shown) {
+          previewed = true;
+          post({ event: "preview", snapshot: JSON.parse(shown), at_ms: performance.now() - started });
+        }
+      } catch (e) {
+        previewed = true;
+        console.warn(`no preview: ${e?.message ?? e}`);
+      }
+    };
+    let retrieved = false;
     // PET first: it is smaller and what the reader looks at first.
     const order = series.map((s, i) => i).sort((a, b) =>
       (series[a].modality === "PT" ? 0 : 1) - (series[b].modality === "PT" ? 0 : 1));
@@ -135,10 +172,12 @@ const ops = {
       const add = (bytes) => {
         n += 1;
         const t = performance.now();
-        const err = viewer.addFile(`${s.modality} series ${s.seriesUid} #${n}`, bytes);
+        const name = `${s.modality} series ${s.seriesUid} #${n}`;
+        const err = bytes instanceof WasmPart ? viewer.addPart(name, bytes.address) : viewer.addFile(name, bytes);
         addMs += performance.now() - t;
         if (err) fileErrors.push(err);
         progress[i].parts = n;
+        if (!previewed && s.modality === "CT") tryPreview();
         if (!progress[i].shape) {
           const shape = viewer.seriesShape(s.seriesUid);
           if (shape) {
@@ -148,41 +187,42 @@ const ops = {
         }
       };
       // CT: the slice order from the PACS index (QIDO-RS positions), asked for alongside the
-      // retrieval; once known, each slice goes straight to its place and to the GPU while the
-      // rest still arrives. Parts that come first wait for it. Without it (a server that gives
-      // no positions, or PET, which is small) slices are placed when the series is complete.
-      let waiting = s.modality === "CT" && streamCt ? [] : null;
-      if (waiting) {
+      // retrieval. Slices are decoded as they arrive either way; once the order is known,
+      // those already in move to their place and go to the GPU, and each later one goes
+      // straight there while the rest still arrives. Without it (a server that gives no
+      // positions, or PET, which is small) slices are placed when the series is complete.
+      if (s.modality === "CT" && streamCt) {
         const t = performance.now();
         instancesOfSeries({ base, study, series: s.seriesUid, token, signal: abort.signal })
           .then((found) => {
             const order = sliceOrder(found);
-            if (order) viewer.expectSeries(s.seriesUid, order);
+            if (!order || abort.signal.aborted || retrieved) return;
+            viewer.expectSeries(s.seriesUid, order);
+            tryPreview();
           })
           .catch(() => {})
-          .finally(() => {
-            qidoMs[s.modality] = performance.now() - t;
-            const queued = waiting;
-            waiting = null;
-            if (!abort.signal.aborted) queued.forEach(add);
-          });
+          .finally(() => { qidoMs[s.modality] = performance.now() - t; });
       }
       await retrieveSeries({
         base, study, series: s.seriesUid, token, signal: abort.signal,
-        onPart: (bytes) => (waiting ? waiting.push(bytes) : add(bytes)),
+        onPart: add,
+        allocPart: (length) => new WasmPart(length),
+        releasePart: (part) => part instanceof WasmPart && viewer.freePart(part.address),
         onProgress: ({ bytes, totalBytes }) => {
           progress[i].bytes = bytes;
           progress[i].totalBytes = totalBytes;
           report();
         },
       });
-      // The order query outlasting the retrieval: wait for it (its parts are queued).
-      while (waiting) await new Promise((r) => setTimeout(r, 5));
+      // An order query that outlasts the retrieval is not waited for: the slices are all
+      // in, and placing them at open costs no more than the order would save.
       progress[i].done = true;
       report();
+      tryPreview();
     }));
     try {
       await retrieving;
+      retrieved = true;
     } catch (e) {
       if (tooLarge) throw new Error(tooLarge);
       throw e;
@@ -193,7 +233,7 @@ const ops = {
     const t_fetched = performance.now() - started;
     const open = JSON.parse(viewer.open(pet, ct));
     const t_opened = performance.now() - started;
-    return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, add_file_ms: addMs, qido_instances_ms: qidoMs, opened_ms: t_opened, open_ms: t_opened - t_fetched, ...open.timing_ms } };
+    return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, add_file_ms: addMs, qido_instances_ms: qidoMs, opened_ms: t_opened, open_ms: t_opened - t_fetched, wasm_memory_mb: wasmMemory ? wasmMemory.buffer.byteLength / 2 ** 20 : null, ...open.timing_ms } };
   },
 
   cancel() {

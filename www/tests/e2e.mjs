@@ -140,7 +140,11 @@ function runCli(program, args) {
   });
 }
 
+/** `E2E_ONLY=text` runs only the tests whose name contains it (while working on one). */
+const only = process.env.E2E_ONLY ?? "";
+
 async function check(name, fn, ms = 90000) {
+  if (only && !name.includes(only)) return;
   const start = Date.now();
   try {
     await withTimeout(Promise.resolve().then(fn), ms, name);
@@ -390,10 +394,11 @@ async function main() {
    * Opens `base + query` in a fresh page; resolves with {page, loaded, pageErrors,
    * consoleErrors, offOrigin, dicomweb (same-origin DICOMweb requests seen), ms}.
    */
-  async function open(base, query, ctx = context, viewport = VIEWPORT) {
+  async function open(base, query, ctx = context, viewport = VIEWPORT, before = null) {
     const t0 = Date.now();
     const page = await ctx.newPage();
     await page.setViewportSize(viewport);
+    if (before) await before(page);
     const v = { page, base, pageErrors: [], consoleErrors: [], offOrigin: [], dicomweb: 0 };
     page.on("pageerror", (e) => v.pageErrors.push(String(e)));
     page.on("console", (m) => {
@@ -723,6 +728,38 @@ async function main() {
     const statusText = await v.page.textContent("#status");
     assert(/no valid study/.test(statusText), `status: ${statusText}`);
     assert(v.dicomweb === 0, `${v.dicomweb} DICOMweb request(s) for a malformed UID`);
+    noErrors(v);
+    await v.page.close();
+  });
+
+  await check("(a) progressive: with the CT held back, the whole PET shows with the CT's centre slice first", async () => {
+    // The CT's retrieval waits until the PET and the CT's slice order are in: the preview
+    // must then come as the CT's centre slice arrives, before the study is loaded.
+    const ctSeries = truth.ct.series_instance_uid;
+    let release;
+    const held = new Promise((r) => { release = r; });
+    const v = await open(baseA, `?study=${studyUid}&backend=webgl2`, context, VIEWPORT, async (page) => {
+      await page.route(new RegExp(`/series/${ctSeries.replace(/\./g, "\\.")}$`), async (route) => {
+        await held;
+        await route.continue();
+      });
+      setTimeout(release, 2500);
+    });
+    assert(v.loaded.ok, `loaded failed: ${v.loaded.error}`);
+    const b = await v.page.evaluate(() => window.__bench);
+    assert(b.preview, "no preview was shown");
+    assert(b.preview.t < b.t_loaded, `preview at ${b.preview.t} ms, loaded at ${b.t_loaded} ms`);
+    assert(Math.abs(b.t_first_image - b.preview.t) < 100, `first image ${b.t_first_image} ms, preview ${b.preview.t} ms`);
+    assert(b.preview.roles.sort().join(",") === "ct,fused,mip,pet", `preview views ${b.preview.roles}`);
+    // The preview's readout is the study's: the same PET value and CT HU at its cursor.
+    const p = b.preview.values;
+    assert(p.pet_value !== null && p.ct_hu !== null, `preview readout ${JSON.stringify(p)}`);
+    await v.page.evaluate((pt) => window.uptake.setCursor(pt), p.point);
+    const after = await v.page.evaluate(() => window.uptake.getCursorValues());
+    assert(after.pet_value === p.pet_value && after.ct_hu === p.ct_hu,
+      `preview ${p.pet_value} / ${p.ct_hu} HU, study ${after.pet_value} / ${after.ct_hu} HU`);
+    const snap = await v.page.evaluate(() => window.uptake.snapshot());
+    assert(snap.preview === false, "still a preview after loading");
     noErrors(v);
     await v.page.close();
   });

@@ -166,23 +166,25 @@ pub fn build() -> Result<(), String> {
         Some(opt) => {
             let opt_s = opt.to_string_lossy().to_string();
             let wasm_s = wasm.to_string_lossy().to_string();
-            run_env(
-                &opt_s,
-                &[
-                    "-Oz",
-                    // The features rustc enables by default for wasm32 (all in Chromium).
-                    "--enable-bulk-memory",
-                    "--enable-sign-ext",
-                    "--enable-nontrapping-float-to-int",
-                    "--enable-mutable-globals",
-                    "--enable-reference-types",
-                    "--enable-multivalue",
-                    &wasm_s,
-                    "-o",
-                    &wasm_s,
-                ],
-                &[],
-            )?;
+            // `UPTAKE_WASM_NAMES=1` keeps function names (bigger bundle) for browser profiles.
+            let names = std::env::var_os("UPTAKE_WASM_NAMES").is_some_and(|v| v == "1");
+            let mut args = vec![
+                "-Oz",
+                // The features rustc enables by default for wasm32 (all in Chromium).
+                "--enable-bulk-memory",
+                "--enable-sign-ext",
+                "--enable-nontrapping-float-to-int",
+                "--enable-mutable-globals",
+                "--enable-reference-types",
+                "--enable-multivalue",
+                &wasm_s,
+                "-o",
+                &wasm_s,
+            ];
+            if names {
+                args.insert(0, "-g");
+            }
+            run_env(&opt_s, &args, &[])?;
         }
         None => eprintln!(
             "xtask: wasm-opt skipped (install npm's binaryen: `npm install binaryen` in the repo; \

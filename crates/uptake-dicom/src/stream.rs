@@ -93,6 +93,88 @@ impl SlicePool {
         self.index.len()
     }
 
+    /// Adopts an expected final order (SOP Instance UIDs) after slices have arrived: the
+    /// slices pooled so far move to their expected slots, in place, and later ones go
+    /// straight to theirs. Returns the slots that now hold a slice (in no particular order),
+    /// or `None`, leaving the pool as it was, when an order is already set, the order
+    /// repeats a UID, or a pooled slice is not in it.
+    pub fn adopt_order(&mut self, order: &[String]) -> Option<Vec<usize>> {
+        if !self.expected.is_empty() {
+            return None;
+        }
+        let expected: HashMap<String, usize> = order
+            .iter()
+            .enumerate()
+            .map(|(i, uid)| (uid.clone(), i))
+            .collect();
+        if expected.len() != order.len() {
+            return None;
+        }
+        // Where each pooled slice goes.
+        let mut target = vec![None; self.used.len()];
+        for (sop, &at) in &self.index {
+            *target.get_mut(at)? = Some(*expected.get(sop)?);
+        }
+        self.expected = expected;
+        self.capacity_hint = self.capacity_hint.max(order.len());
+        if self.per_slice == 0 {
+            // Nothing pooled yet: the first slice sets the buffer up for the order.
+            return Some(Vec::new());
+        }
+        self.grow_to(order.len());
+        fn relocate<T: Copy + Default>(v: &mut [T], per: usize, target: &[Option<usize>]) {
+            let mut moved = vec![false; target.len()];
+            let mut held = vec![T::default(); per];
+            let mut swap = vec![T::default(); per];
+            for start in 0..target.len() {
+                if moved[start] || target[start].is_none_or(|t| t == start) {
+                    continue;
+                }
+                // Lift the slice at `start`, then follow where each lifted slice goes: a
+                // slot still holding an unmoved slice hands that one on; a free slot (or
+                // the start, now empty) ends the chain.
+                held.copy_from_slice(&v[start * per..(start + 1) * per]);
+                moved[start] = true;
+                let mut from = start;
+                while let Some(to) = target[from] {
+                    let dest = &mut v[to * per..(to + 1) * per];
+                    let occupied =
+                        to != start && target.get(to).is_some_and(Option::is_some) && !moved[to];
+                    if occupied {
+                        swap.copy_from_slice(dest);
+                        dest.copy_from_slice(&held);
+                        std::mem::swap(&mut held, &mut swap);
+                        moved[to] = true;
+                        from = to;
+                    } else {
+                        dest.copy_from_slice(&held);
+                        break;
+                    }
+                }
+            }
+        }
+        match &mut self.data {
+            PoolData::I16(v) => relocate(v, self.per_slice, &target),
+            PoolData::F32(v) => relocate(v, self.per_slice, &target),
+        }
+        let mut used = vec![false; self.used.len().max(order.len())];
+        for t in target.iter().flatten() {
+            used[*t] = true;
+        }
+        self.used = used;
+        for at in self.index.values_mut() {
+            if let Some(Some(t)) = target.get(*at) {
+                *at = *t;
+            }
+        }
+        Some(target.into_iter().flatten().collect())
+    }
+
+    /// Whether the slice of SOP Instance `sop_uid` is in the pool.
+    pub fn contains(&self, sop_uid: &str) -> bool {
+        self.index.contains_key(sop_uid)
+    }
+
     /// Whether no slice was pooled yet.
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()
@@ -146,10 +228,15 @@ impl SlicePool {
                 .frames
                 .first()
                 .is_some_and(|f| f.rescale_slope == 1.0 && f.rescale_intercept.fract() == 0.0);
+            // The slots expected (order or instance count) in one zeroed allocation: it costs
+            // nothing on fresh pages (wasm `memory.grow`, `mmap`), where growing an empty
+            // buffer would write every zero once more. The buffer can be longer than the
+            // slots in use; `take_volume` cuts it to the volume.
+            let slots = self.capacity_hint.max(self.expected.len());
             self.data = if h.modality == "CT" && integral {
-                PoolData::I16(Vec::with_capacity(self.capacity_hint * per))
+                PoolData::I16(vec![0; slots * per])
             } else {
-                PoolData::F32(Vec::with_capacity(self.capacity_hint * per))
+                PoolData::F32(vec![0.0; slots * per])
             };
             self.grow_to(self.expected.len());
         } else if per != self.per_slice {
@@ -225,7 +312,12 @@ impl SlicePool {
             if !in_order {
                 self.permute(full);
             }
-            std::mem::replace(&mut self.data, PoolData::I16(Vec::new()))
+            let mut data = std::mem::replace(&mut self.data, PoolData::I16(Vec::new()));
+            match &mut data {
+                PoolData::I16(v) => v.truncate(nk * per),
+                PoolData::F32(v) => v.truncate(nk * per),
+            }
+            data
         } else {
             self.gather(&perm)
         };

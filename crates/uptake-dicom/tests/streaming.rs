@@ -158,3 +158,91 @@ fn a_split_series_is_copied_out_of_its_pool_per_plan() {
         }
     }
 }
+
+#[test]
+fn an_order_adopted_after_slices_arrived_moves_them_to_their_slots() {
+    let dir = tempfile::tempdir().unwrap();
+    write_study(dir.path(), &PhantomOptions::default()).unwrap();
+    let files = shuffled(&read_study_files(dir.path()).unwrap());
+    let reference = LoadedStudy::from_instances(parse(&files));
+    let want: HashMap<String, Volume> = reference
+        .plans
+        .iter()
+        .map(|p| (p.series_uid.clone(), reference.volume(p).unwrap()))
+        .collect();
+    let order_of = |v: &Volume| -> Vec<String> {
+        v.slices
+            .iter()
+            .flatten()
+            .map(|s| s.sop_instance_uid.clone())
+            .collect()
+    };
+    for (label, reversed) in [("right order", false), ("wrong order", true)] {
+        for late in [0, 1, 7, files.len() / 2, files.len()] {
+            let mut pools: HashMap<String, SlicePool> = HashMap::new();
+            let mut instances = Vec::new();
+            let adopt = |pools: &mut HashMap<String, SlicePool>| {
+                for (series, v) in &want {
+                    let mut order = order_of(v);
+                    if reversed {
+                        order.reverse();
+                    }
+                    let pool = pools
+                        .entry(series.clone())
+                        .or_insert_with(|| SlicePool::new(series, &[]));
+                    let before = pool.len();
+                    let slots = pool.adopt_order(&order).unwrap();
+                    assert_eq!(slots.len(), before, "{label} after {late}");
+                    // Each slice pooled so far is now in its slot of the order.
+                    if !reversed {
+                        for &k in &slots {
+                            let got = match (pool.slice(k).unwrap(), &v.voxels) {
+                                (uptake_dicom::PoolSlice::I16(s), Voxels::I16(a)) => {
+                                    s == a.index_axis(ndarray::Axis(0), k).as_slice().unwrap()
+                                }
+                                (uptake_dicom::PoolSlice::F32(s), Voxels::F32(a)) => {
+                                    s == a.index_axis(ndarray::Axis(0), k).as_slice().unwrap()
+                                }
+                                _ => false,
+                            };
+                            assert!(got, "{label} after {late}: slot {k}");
+                        }
+                    }
+                    assert!(pool.adopt_order(&order).is_none(), "one order per pool");
+                }
+            };
+            for (i, (n, b)) in files.iter().enumerate() {
+                if i == late {
+                    adopt(&mut pools);
+                }
+                let mut inst = DicomInstance::from_bytes(n, b).unwrap();
+                let s = inst.header.series_uid.clone();
+                pools
+                    .entry(s.clone())
+                    .or_insert_with(|| SlicePool::new(&s, &[]))
+                    .add(&mut inst)
+                    .unwrap();
+                instances.push(inst);
+            }
+            if late == files.len() {
+                adopt(&mut pools);
+            }
+            let study = LoadedStudy::from_streamed(instances, pools);
+            for p in &study.plans {
+                let (v, in_order) = study.pooled_volume(p).unwrap().unwrap();
+                same(&v, &want[&p.series_uid]);
+                assert_eq!(in_order, !reversed, "{label} after {late}");
+            }
+        }
+    }
+    // An order that does not name a pooled slice is refused and changes nothing.
+    let (n, b) = &files[0];
+    let mut inst = DicomInstance::from_bytes(n, b).unwrap();
+    let mut pool = SlicePool::new(&inst.header.series_uid.clone(), &[]);
+    pool.add(&mut inst).unwrap();
+    assert!(pool.adopt_order(&["1.2.3".to_string()]).is_none());
+    assert!(pool
+        .adopt_order(&vec![inst.header.sop_instance_uid.clone(); 2])
+        .is_none());
+    assert!(pool.contains(&inst.header.sop_instance_uid));
+}

@@ -59,7 +59,7 @@ pub use overlays::{
     orientation_markers, scale_bar, Crosshair, OrientationMarkers, Overlay, ScaleBar,
 };
 pub use picking::{pick_mip, pick_plane, MipHit};
-pub use renderer::{Rect, Renderer, Scene, ViewKind, Viewport, VolumeSlot};
+pub use renderer::{DetachedVolume, Rect, Renderer, Scene, ViewKind, Viewport, VolumeSlot};
 pub use view::{Camera, Orientation};
 pub use volume::{LabelDesc, ValueKind, VolumeDesc, VolumeGeometry, Voxels};
 pub use wgpu;

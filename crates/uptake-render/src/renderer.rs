@@ -116,6 +116,18 @@ const MAX_STEPS: f32 = 4096.0;
 /// Upper bound of thick-slab samples per pixel.
 const MAX_SLAB_SAMPLES: f64 = 256.0;
 
+/// A volume texture taken out of its slot ([`Renderer::detach_volume`]): kept on the GPU,
+/// not drawn, still writable.
+#[derive(Debug)]
+pub struct DetachedVolume(VolumeTexture);
+
+impl DetachedVolume {
+    /// Its dimensions (columns, rows, slices).
+    pub fn dims(&self) -> [usize; 3] {
+        self.0.geometry.dims
+    }
+}
+
 /// The renderer of one device. Holds one texture per volume, shared by every view.
 #[derive(Debug)]
 pub struct Renderer {
@@ -264,6 +276,38 @@ impl Renderer {
         }
         self.bind_group = None;
         Ok(())
+    }
+
+    /// Takes the volume out of `slot` without freeing it (the slot is then empty): a volume
+    /// still being filled can be set aside while another one is shown, and come back with
+    /// [`Renderer::attach_volume`].
+    pub fn detach_volume(&mut self, slot: VolumeSlot) -> Option<DetachedVolume> {
+        let tex = match slot {
+            VolumeSlot::Ct => self.ct.take(),
+            VolumeSlot::Pet => self.pet.take(),
+        }?;
+        self.bind_group = None;
+        Some(DetachedVolume(tex))
+    }
+
+    /// Puts a detached volume back into `slot`, replacing what is there.
+    pub fn attach_volume(&mut self, slot: VolumeSlot, volume: DetachedVolume) {
+        match slot {
+            VolumeSlot::Ct => self.ct = Some(volume.0),
+            VolumeSlot::Pet => self.pet = Some(volume.0),
+        }
+        self.bind_group = None;
+    }
+
+    /// [`Renderer::write_slices`] into a detached volume.
+    pub fn write_detached_slices(
+        &self,
+        volume: &DetachedVolume,
+        first: usize,
+        values: Voxels<'_>,
+    ) -> Result<(), RenderError> {
+        self.check_lost()?;
+        volume.0.write_f16_slices(&self.queue, first, values)
     }
 
     /// Writes whole slices starting at slice `first` (values: a multiple of one slice, i

@@ -92,7 +92,22 @@ impl Session {
         suv_type: SuvType,
         overrides: &SuvOverrides,
     ) -> Result<Session, ViewerError> {
-        let parts = Parts::build(&study, pet_uid, ct_uid)?;
+        Self::try_open_with(study, pet_uid, ct_uid, suv_type, overrides).map_err(|(e, _)| e)
+    }
+
+    /// [`Session::open_with`], giving the study back on error with nothing taken out of it
+    /// (a volume already taken is handed back with [`LoadedStudy::keep`]).
+    pub fn try_open_with(
+        study: LoadedStudy,
+        pet_uid: Option<&str>,
+        ct_uid: Option<&str>,
+        suv_type: SuvType,
+        overrides: &SuvOverrides,
+    ) -> Result<Session, (ViewerError, Box<LoadedStudy>)> {
+        let parts = match Parts::build(&study, pet_uid, ct_uid) {
+            Ok(p) => p,
+            Err(e) => return Err((e, Box::new(study))),
+        };
         let mut s = Session {
             study,
             choice: parts.choice,
@@ -302,16 +317,15 @@ impl Parts {
                 series_uid: pet_plan.series_uid.clone(),
                 source: Box::new(source),
             })?;
-        let ct = match ct_idx {
-            Some(i) => {
-                Some(
-                    study
-                        .volume(&study.plans[i])
-                        .map_err(|source| ViewerError::Assemble {
-                            series_uid: study.plans[i].series_uid.clone(),
-                            source: Box::new(source),
-                        })?,
-                )
+        let ct = match ct_idx.map(|i| (i, study.volume(&study.plans[i]))) {
+            Some((_, Ok(v))) => Some(v),
+            Some((i, Err(source))) => {
+                // Nothing lost: the PET goes back to the study.
+                study.keep(pet_raw);
+                return Err(ViewerError::Assemble {
+                    series_uid: study.plans[i].series_uid.clone(),
+                    source: Box::new(source),
+                });
             }
             None => None,
         };

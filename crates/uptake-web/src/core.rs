@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use uptake_dicom::{DicomInstance, LoadedStudy, PoolSlice, Pooled, SlicePool};
-use uptake_viewer::{estimate_for_study, MemoryEstimate, Session, Viewer, ViewerError};
+use uptake_dicom::{DicomInstance, LoadedStudy, PoolSlice, Pooled, SlicePool, Volume};
+use uptake_viewer::{estimate_for_study, MemoryEstimate, Session, Viewer, ViewerError, Warning};
 
 use crate::command::{apply, Changes, Command, CommandError};
 use crate::snapshot::{snapshot, Snapshot};
@@ -111,8 +111,14 @@ pub struct Core {
     pools: HashMap<String, SlicePool>,
     expected: HashMap<String, Vec<String>>,
     counts: HashMap<String, usize>,
-    /// The viewer, once a study is open.
+    /// The viewer, once a study is open (or previewed, see [`Core::preview`]).
     pub viewer: Option<Viewer>,
+    /// Whether `viewer` is a preview while the study still arrives.
+    previewing: bool,
+    /// A preview of this study failed: not tried again.
+    preview_failed: bool,
+    /// Volumes for the study at [`Core::open`] (the preview's PET).
+    kept: Vec<Volume>,
     /// Canvas size, device pixels.
     pub size: [u32; 2],
 }
@@ -134,6 +140,122 @@ impl Core {
         self.pools.clear();
         self.expected.clear();
         self.counts.clear();
+        self.kept.clear();
+        self.preview_failed = false;
+        if self.previewing {
+            self.viewer = None;
+            self.previewing = false;
+        }
+    }
+
+    /// Whether the viewer is a preview (see [`Core::preview`]).
+    pub fn previewing(&self) -> bool {
+        self.previewing
+    }
+
+    /// A first picture while the CT is still arriving, made from the whole PET and the CT's
+    /// centre slice: call it once every PET series has arrived, and again as CT slices come
+    /// until it answers true. It needs the CT's expected order ([`Core::expect_series`]) to
+    /// know its centre slice; `ct`, when given, is the CT series to use. The preview is a
+    /// viewer like any other (the PET, its SUV and the MIP are final), but its CT is one
+    /// slice, so commands other than `resize` wait for [`Core::open`], which takes the
+    /// PET over without decoding it again. A failed preview gives everything back and is
+    /// not tried again (the error is returned; [`Core::open`] reports its own).
+    pub fn preview(&mut self, pet: Option<&str>, ct: Option<&str>) -> Result<bool, OpenError> {
+        if self.viewer.is_some() || self.preview_failed {
+            return Ok(false);
+        }
+        let centre = self.expected.iter().find_map(|(uid, order)| {
+            let sop = order.get(order.len() / 2).filter(|_| order.len() >= 2)?;
+            let wanted = ct.is_none_or(|c| c == uid);
+            let pooled = self.pools.get(uid).is_some_and(|p| p.contains(sop));
+            (wanted && pooled).then(|| (uid.clone(), sop.clone()))
+        });
+        let Some((ct_uid, centre_sop)) = centre else {
+            return Ok(false);
+        };
+        let is_ct = |i: &DicomInstance| i.header.modality == "CT";
+        if !self
+            .instances
+            .iter()
+            .any(|i| i.header.sop_instance_uid == centre_sop && is_ct(i))
+        {
+            return Ok(false);
+        }
+        let (moved, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.instances)
+            .into_iter()
+            .partition(|i| i.header.modality == "PT" || i.header.sop_instance_uid == centre_sop);
+        self.instances = rest;
+        let pet_series: Vec<String> = moved
+            .iter()
+            .filter(|i| i.header.modality == "PT")
+            .map(|i| i.header.series_uid.clone())
+            .collect();
+        let pet_pools = pet_series
+            .iter()
+            .filter_map(|uid| self.pools.remove_entry(uid))
+            .collect();
+        let study = LoadedStudy::from_streamed(moved, pet_pools);
+        // The CT's centre slice, copied out of its pool, which goes on filling.
+        let centre_volume = study
+            .plans
+            .iter()
+            .find(|p| p.series_uid == ct_uid && p.modality == "CT")
+            .and_then(|plan| {
+                self.pools
+                    .get_mut(&ct_uid)?
+                    .take_volume(plan, &study.instances)
+            });
+        match centre_volume {
+            Some(Ok((v, _))) => study.keep(v),
+            _ => {
+                self.give_back(study);
+                self.preview_failed = true;
+                return Ok(false);
+            }
+        }
+        let opened = Session::try_open_with(
+            study,
+            pet,
+            Some(&ct_uid),
+            uptake_quant::suv::SuvType::Bw,
+            &Default::default(),
+        );
+        match opened {
+            Ok(mut session) => {
+                // A one-slice CT is what a preview is, not a problem of the series.
+                session
+                    .warnings
+                    .retain(|w| !matches!(w, Warning::SliceProblem(t) if t.starts_with("CT")));
+                self.viewer = Some(Viewer::new(session));
+                self.previewing = true;
+                Ok(true)
+            }
+            Err((e, study)) => {
+                self.give_back(*study);
+                self.preview_failed = true;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Returns a preview's study to the files being loaded: its instances, its pools and
+    /// the PET volumes taken out of them.
+    fn give_back(&mut self, study: LoadedStudy) {
+        let LoadedStudy {
+            instances,
+            pools,
+            kept,
+            ..
+        } = study;
+        self.instances.extend(instances);
+        if let Ok(pools) = pools.into_inner() {
+            self.pools.extend(pools);
+        }
+        if let Ok(kept) = kept.into_inner() {
+            self.kept
+                .extend(kept.into_values().filter(|v| v.modality == "PT"));
+        }
     }
 
     /// The number of instances a series will bring (from the server's series query), given
@@ -143,11 +265,29 @@ impl Core {
     }
 
     /// The expected final slice order of a series (SOP Instance UIDs by position along the
-    /// slice normal, e.g. from a QIDO-RS instance query), given before its files arrive: each
-    /// slice then goes straight to its final place. Only an optimisation: the plan always
-    /// comes from the headers.
-    pub fn expect_series(&mut self, series_uid: &str, sop_uids: Vec<String>) {
+    /// slice normal, e.g. from a QIDO-RS instance query): each slice then goes straight to
+    /// its final place. It may come after some slices arrived: those move to their place
+    /// (in place, see `SlicePool::adopt_order`), and their slots are returned. An order that
+    /// does not fit what arrived (a pooled slice it does not name) is ignored. Only an
+    /// optimisation: the plan always comes from the headers.
+    pub fn expect_series(&mut self, series_uid: &str, sop_uids: Vec<String>) -> Vec<usize> {
+        let placed = match self.pools.get_mut(series_uid) {
+            Some(pool) => match pool.adopt_order(&sop_uids) {
+                Some(slots) => slots,
+                None => return Vec::new(),
+            },
+            None => Vec::new(),
+        };
         self.expected.insert(series_uid.to_string(), sop_uids);
+        placed
+    }
+
+    /// The modality of a series added so far.
+    pub fn series_modality(&self, series_uid: &str) -> Option<&str> {
+        self.instances
+            .iter()
+            .find(|i| i.header.series_uid == series_uid)
+            .map(|i| i.header.modality.as_str())
     }
 
     /// The expected order of a series, if given.
@@ -222,6 +362,15 @@ impl Core {
     /// Plans the series of the files added, assembles the PET (`pet`, or the automatic
     /// choice) and its CT, and starts the viewer. The files are consumed.
     pub fn open(&mut self, pet: Option<&str>, ct: Option<&str>) -> Result<OpenReport, OpenError> {
+        if self.previewing {
+            self.previewing = false;
+            if let Some(viewer) = self.viewer.take() {
+                // The preview's PET (and SUV) go before the study's are made.
+                let session = viewer.session;
+                self.kept.push(session.pet_raw);
+                self.give_back(session.study);
+            }
+        }
         let instances = std::mem::take(&mut self.instances);
         let pools = std::mem::take(&mut self.pools);
         let mut errors = std::mem::take(&mut self.errors);
@@ -231,6 +380,9 @@ impl Core {
         }
         let images = instances.len();
         let study = LoadedStudy::from_streamed(instances, pools);
+        for v in std::mem::take(&mut self.kept) {
+            study.keep(v);
+        }
         errors.extend(study.refused.iter().map(ToString::to_string));
         let series = series_reports(&study);
         let memory = estimate_for_study(&study, MEMORY_BUDGET_BYTES);
@@ -253,6 +405,11 @@ impl Core {
 
     /// Applies a command to the open viewer.
     pub fn command(&mut self, cmd: &Command) -> Result<Changes, CommandError> {
+        if self.previewing && !matches!(cmd, Command::Resize { .. }) {
+            return Err(CommandError::Invalid(
+                "the study is still loading (a preview is shown)".to_string(),
+            ));
+        }
         match (&mut self.viewer, cmd) {
             (Some(v), _) => apply(v, &mut self.size, cmd),
             (None, Command::Resize { width, height }) => {
@@ -265,6 +422,9 @@ impl Core {
 
     /// The page's snapshot, once a study is open.
     pub fn snapshot(&self) -> Option<Snapshot> {
-        self.viewer.as_ref().map(|v| snapshot(v, self.size))
+        self.viewer.as_ref().map(|v| Snapshot {
+            preview: self.previewing,
+            ..snapshot(v, self.size)
+        })
     }
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use js_sys::{Function, Reflect};
 use uptake_render::{
-    wgpu, Gpu, LabelStyle, Readback, RenderError, Renderer, Viewport, VolumeGeometry, VolumeSlot,
-    Voxels,
+    wgpu, DetachedVolume, Gpu, LabelStyle, Readback, RenderError, Renderer, Viewport,
+    VolumeGeometry, VolumeSlot, Voxels,
 };
 use uptake_viewer::Viewer;
 use wasm_bindgen::{JsCast, JsValue};
@@ -61,8 +61,10 @@ pub struct Gfx {
     /// The CT series streamed into the CT texture slice by slice (final slice order known
     /// early), with the SOP Instance UIDs in texture order.
     streamed_ct: Option<(String, Vec<String>)>,
-    /// Slices streamed so far.
+    /// Slices streamed so far into that texture.
     streamed_slices: usize,
+    /// The streamed CT texture, set aside while a preview shows another CT.
+    stashed_ct: Option<DetachedVolume>,
     /// Set by an uncaptured GPU error, a destroyed device or a canvas that gives no frame:
     /// the device is treated as lost (wgpu's GL backend reports no loss of its own).
     broken: Arc<AtomicBool>,
@@ -188,6 +190,7 @@ impl Gfx {
             broken,
             streamed_ct: None,
             streamed_slices: 0,
+            stashed_ct: None,
         })
     }
 
@@ -269,11 +272,18 @@ impl Gfx {
                 spacing: [1.0; 3],
                 axes: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
             };
+            self.stashed_ct = None;
             self.renderer
                 .allocate_volume(VolumeSlot::Ct, &provisional)?;
             self.streamed_ct = Some((series_uid.to_string(), order.to_vec()));
+            self.streamed_slices = 0;
         }
-        self.renderer.write_slices(VolumeSlot::Ct, index, values)?;
+        match &self.stashed_ct {
+            Some(stashed) => self
+                .renderer
+                .write_detached_slices(stashed, index, values)?,
+            None => self.renderer.write_slices(VolumeSlot::Ct, index, values)?,
+        }
         // Hand the queued slices to the browser now and then (an empty submit flushes the
         // queue's writes): the GPU process converts them while more arrive, and wgpu's
         // staging copies do not pile up to a whole volume.
@@ -285,9 +295,28 @@ impl Gfx {
     }
 
     /// Uploads the CT and the PET of `viewer` (display copies, R16Float). A CT streamed in
-    /// its final order is only placed (its geometry set), not uploaded again.
-    pub fn upload_volumes(&mut self, viewer: &Viewer) -> Result<(), RenderError> {
-        let streamed = self.streamed_ct.take();
+    /// its final order (every slice of it) is only placed (its geometry set), not uploaded
+    /// again. For a `preview` (a one-slice CT while the CT still arrives) the streamed
+    /// texture is set aside and goes on filling.
+    pub fn upload_volumes(&mut self, viewer: &Viewer, preview: bool) -> Result<(), RenderError> {
+        if preview {
+            if self.streamed_ct.is_some() && self.stashed_ct.is_none() {
+                self.stashed_ct = self.renderer.detach_volume(VolumeSlot::Ct);
+            }
+            match viewer.ct_desc() {
+                Some(ct) => self.renderer.set_volume(VolumeSlot::Ct, &ct)?,
+                None => self.renderer.clear_volume(VolumeSlot::Ct),
+            }
+            return self.upload_pet(viewer);
+        }
+        if let Some(stashed) = self.stashed_ct.take() {
+            self.renderer.attach_volume(VolumeSlot::Ct, stashed);
+        }
+        let complete = self
+            .streamed_ct
+            .as_ref()
+            .is_some_and(|(_, order)| order.len() == self.streamed_slices);
+        let streamed = self.streamed_ct.take().filter(|_| complete);
         match viewer.ct_desc() {
             Some(ct) => {
                 let reuse = viewer
@@ -337,11 +366,15 @@ impl Gfx {
         self.renderer.set_labels(&viewer.label_desc(&labels))
     }
 
-    /// Draws `viewer`'s layout and presents it.
-    pub fn draw(&mut self, viewer: &Viewer) -> Result<(), RenderError> {
+    /// Draws `viewer`'s layout and presents it. A `preview` leaves the MIP out: it is the
+    /// costly view on a software GPU, and the preview is drawn while the data still arrives.
+    pub fn draw(&mut self, viewer: &Viewer, preview: bool) -> Result<(), RenderError> {
         self.lost_error()?;
         let size = [self.config.width, self.config.height];
-        let viewports = frame_viewports(viewer, size);
+        let mut viewports = frame_viewports(viewer, size);
+        if preview {
+            viewports.retain(|v| !matches!(v.kind, uptake_render::ViewKind::Mip));
+        }
         let frame = match self.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(t)
             | wgpu::CurrentSurfaceTexture::Suboptimal(t) => t,

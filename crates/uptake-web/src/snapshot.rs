@@ -42,6 +42,9 @@ pub struct ScaleBarSnapshot {
 /// The whole state the page needs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Snapshot {
+    /// A preview while the study is still arriving (the whole PET and the CT's centre
+    /// slice): shown, not for interaction.
+    pub preview: bool,
     /// The patient banner (shown on every view and export).
     pub banner: String,
     /// Warnings (patient ID / FrameOfReference mismatch, SUV refused, slice problems).
@@ -157,6 +160,7 @@ pub fn snapshot(v: &Viewer, size: [u32; 2]) -> Snapshot {
     let ct = v.ct_window();
     let pet = v.pet_display();
     Snapshot {
+        preview: false,
         banner: v.banner(),
         warnings: v.session.warnings.clone(),
         choice: v.session.choice.clone(),

@@ -93,6 +93,8 @@ impl GpuCanvas {
 pub struct WebViewer {
     core: Core,
     gfx: Option<Gfx>,
+    /// Buffers handed out by `allocPart` and not yet given back by `addPart`, by address.
+    parts: std::collections::HashMap<u32, Vec<u8>>,
 }
 
 #[wasm_bindgen]
@@ -104,6 +106,7 @@ impl WebViewer {
         WebViewer {
             core: Core::new([width, height]),
             gfx: None,
+            parts: std::collections::HashMap::new(),
         }
     }
 
@@ -113,7 +116,8 @@ impl WebViewer {
         let mut gfx = gpu.gfx;
         gfx.resize(self.core.size);
         if let Some(v) = &self.core.viewer {
-            gfx.upload_volumes(v).map_err(js_err)?;
+            gfx.upload_volumes(v, self.core.previewing())
+                .map_err(js_err)?;
             gfx.upload_labels(v).map_err(js_err)?;
         }
         self.gfx = Some(gfx);
@@ -149,9 +153,19 @@ impl WebViewer {
     /// The expected final order of a series' slices (SOP Instance UIDs sorted along the
     /// slice normal, from a QIDO-RS instance query), before its files arrive: slices then go
     /// straight to their place, and CT slices to the GPU while the rest is still arriving.
+    /// It may come after some of them: those move to their place (and CT ones to the GPU).
     #[wasm_bindgen(js_name = expectSeries)]
     pub fn expect_series(&mut self, series_uid: &str, sop_uids: Vec<String>) {
-        self.core.expect_series(series_uid, sop_uids);
+        let placed = self.core.expect_series(series_uid, sop_uids);
+        let ct_shape = self
+            .core
+            .series_shape(series_uid)
+            .filter(|_| self.core.series_modality(series_uid) == Some("CT"));
+        if let Some(shape) = ct_shape {
+            for index in placed {
+                self.stream_ct_slice(series_uid, shape, index);
+            }
+        }
     }
 
     /// The number of instances a series will bring (NumberOfSeriesRelatedInstances), before
@@ -166,32 +180,77 @@ impl WebViewer {
     /// usable DICOM image, else `undefined`.
     #[wasm_bindgen(js_name = addFile)]
     pub fn add_file(&mut self, name: &str, bytes: Vec<u8>) -> Option<String> {
+        self.add_owned(name, bytes)
+    }
+
+    /// An empty buffer with room for `len` bytes in the core's memory, for a file that is
+    /// still arriving: the page appends its bytes with `writePart` as they come and hands it
+    /// over with `addPart`. The file then never exists as a JavaScript copy, and the buffer
+    /// is never cleared first.
+    #[wasm_bindgen(js_name = allocPart)]
+    pub fn alloc_part(&mut self, len: usize) -> u32 {
+        let buffer = Vec::<u8>::with_capacity(len);
+        // The address is the key: on wasm32 a pointer is 32 bits.
+        let address = buffer.as_ptr() as usize as u32;
+        self.parts.insert(address, buffer);
+        address
+    }
+
+    /// Appends `bytes` to the buffer at `address` (from `allocPart`) at `offset`, which must
+    /// be its length so far; false when there is no such buffer, the offset is not its end or
+    /// the bytes would pass its size. The buffer never moves: its bytes can be read in place.
+    #[wasm_bindgen(js_name = writePart)]
+    pub fn write_part(&mut self, address: u32, offset: usize, bytes: &[u8]) -> bool {
+        match self.parts.get_mut(&address) {
+            Some(b) if b.len() == offset && offset + bytes.len() <= b.capacity() => {
+                b.extend_from_slice(bytes);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Adds the file written into the buffer at `address` (from `allocPart`), as `addFile`.
+    #[wasm_bindgen(js_name = addPart)]
+    pub fn add_part(&mut self, name: &str, address: u32) -> Option<String> {
+        match self.parts.remove(&address) {
+            Some(bytes) => self.add_owned(name, bytes),
+            None => Some(format!("{name}: no buffer at address {address}")),
+        }
+    }
+
+    /// Frees the buffer at `address` (a file that never arrived in full).
+    #[wasm_bindgen(js_name = freePart)]
+    pub fn free_part(&mut self, address: u32) {
+        self.parts.remove(&address);
+    }
+
+    fn add_owned(&mut self, name: &str, bytes: Vec<u8>) -> Option<String> {
         let added = match self.core.add_file(name, bytes) {
             Ok(a) => a,
             Err(e) => return Some(e),
         };
-        // A CT slice whose final place is known goes to the GPU now (a failure only means
-        // the whole CT is uploaded at `open`).
-        if let (Some(g), Some(i), true, "CT") = (
-            &mut self.gfx,
-            added.pool_index,
-            added.expected_slices > 0,
-            added.modality.as_str(),
-        ) {
-            let order = self.core.expected_order(&added.series_uid).unwrap_or(&[]);
-            let dims = [added.columns, added.rows, added.expected_slices];
-            if i < added.expected_slices {
-                let values = match self.core.pooled_slice(&added.series_uid, i) {
-                    Some(uptake_dicom::PoolSlice::I16(v)) => Some(Voxels::I16(v)),
-                    Some(uptake_dicom::PoolSlice::F32(v)) => Some(Voxels::F32(v)),
-                    None => None,
-                };
-                if let Some(values) = values {
-                    let _ = g.stream_ct_slice(&added.series_uid, order, dims, i, values);
-                }
-            }
+        if let (Some(i), "CT") = (added.pool_index, added.modality.as_str()) {
+            self.stream_ct_slice(&added.series_uid, [added.columns, added.rows], i);
         }
         None
+    }
+
+    /// Sends CT slice `index` of a series with an expected order (its final place) to the
+    /// GPU now. A failure only means the whole CT is uploaded at `open`.
+    fn stream_ct_slice(&mut self, series_uid: &str, shape: [usize; 2], index: usize) {
+        let Some(g) = &mut self.gfx else { return };
+        let order = self.core.expected_order(series_uid).unwrap_or(&[]);
+        if index >= order.len() {
+            return;
+        }
+        let values = match self.core.pooled_slice(series_uid, index) {
+            Some(uptake_dicom::PoolSlice::I16(v)) => Voxels::I16(v),
+            Some(uptake_dicom::PoolSlice::F32(v)) => Voxels::F32(v),
+            None => return,
+        };
+        let dims = [shape[0], shape[1], order.len()];
+        let _ = g.stream_ct_slice(series_uid, order, dims, index, values);
     }
 
     /// `[columns, rows]` of a series once its first file was added, else `undefined`.
@@ -206,6 +265,7 @@ impl WebViewer {
     #[wasm_bindgen(js_name = clearFiles)]
     pub fn clear_files(&mut self) {
         self.core.clear_files();
+        self.parts.clear();
     }
 
     /// Opens the files added (PET and CT by UID, or the automatic choice): assembles the
@@ -218,7 +278,7 @@ impl WebViewer {
             .map_err(js_err)?;
         let t1 = js_sys::Date::now();
         if let (Some(g), Some(v)) = (&mut self.gfx, &self.core.viewer) {
-            g.upload_volumes(v).map_err(js_err)?;
+            g.upload_volumes(v, false).map_err(js_err)?;
             g.upload_labels(v).map_err(js_err)?;
         }
         let t2 = js_sys::Date::now();
@@ -231,6 +291,29 @@ impl WebViewer {
         json(&value)
     }
 
+    /// A first picture while the CT still arrives (see `Core::preview`): call it once every
+    /// PET series has arrived and after each CT part until it answers. Uploads and draws the
+    /// whole PET with the CT's centre slice; returns the snapshot (JSON, with `preview:
+    /// true`), or `undefined` when the centre slice has not arrived yet.
+    pub fn preview(
+        &mut self,
+        pet: Option<String>,
+        ct: Option<String>,
+    ) -> Result<Option<String>, JsError> {
+        if !self
+            .core
+            .preview(pet.as_deref(), ct.as_deref())
+            .map_err(js_err)?
+        {
+            return Ok(None);
+        }
+        if let (Some(g), Some(v)) = (&mut self.gfx, &self.core.viewer) {
+            g.upload_volumes(v, true).map_err(js_err)?;
+        }
+        self.draw()?;
+        self.snapshot().map(Some)
+    }
+
     /// Applies one command (a JSON object with `op`, see `command.rs`), redraws and returns
     /// the snapshot (JSON).
     pub fn command(&mut self, command: &str) -> Result<String, JsError> {
@@ -240,7 +323,7 @@ impl WebViewer {
         if let (Some(g), Some(v)) = (&mut self.gfx, &self.core.viewer) {
             g.resize(self.core.size);
             if changes.ct {
-                g.upload_volumes(v).map_err(js_err)?;
+                g.upload_volumes(v, false).map_err(js_err)?;
             } else if changes.pet {
                 g.upload_pet(v).map_err(js_err)?;
             }
@@ -260,7 +343,7 @@ impl WebViewer {
     /// Draws the layout (nothing before a study is open or without a GPU).
     pub fn draw(&mut self) -> Result<(), JsError> {
         if let (Some(g), Some(v)) = (&mut self.gfx, &self.core.viewer) {
-            g.draw(v).map_err(js_err)?;
+            g.draw(v, self.core.previewing()).map_err(js_err)?;
         }
         Ok(())
     }
@@ -293,6 +376,9 @@ impl WebViewer {
 
     /// Renders the layout offscreen and resolves with PNG bytes (`Uint8Array`).
     pub fn screenshot(&mut self) -> Result<js_sys::Promise, JsError> {
+        if self.core.previewing() {
+            return Err(JsError::new("the study is still loading"));
+        }
         let v = self
             .core
             .viewer
@@ -312,6 +398,9 @@ impl WebViewer {
     }
 
     fn viewer(&self) -> Result<&uptake_viewer::Viewer, JsError> {
+        if self.core.previewing() {
+            return Err(JsError::new("the study is still loading"));
+        }
         self.core
             .viewer
             .as_ref()

@@ -303,3 +303,189 @@ fn switching_series_works_after_streaming_released_the_file_bytes() {
         assert_eq!(after.ct_hu, before.ct_hu);
     }
 }
+
+/// The phantom's files, PET first, and the CT's SOP Instance UIDs along the slice normal
+/// (what the page gets from a QIDO-RS instance query).
+struct Streamed {
+    files: Vec<(String, Vec<u8>)>,
+    ct_order: Vec<String>,
+    truth: Truth,
+    _dir: tempfile::TempDir,
+}
+
+fn phantom_files_and_ct_order() -> Streamed {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = write_study(dir.path(), &PhantomOptions::default()).unwrap();
+    let mut files = read_study_files(dir.path()).unwrap();
+    let mut ct = Vec::new();
+    let mut modality = std::collections::HashMap::new();
+    for (name, bytes) in &files {
+        let h = uptake_dicom::DicomInstance::from_vec(name, bytes.clone())
+            .unwrap()
+            .header;
+        modality.insert(name.clone(), h.modality.clone());
+        if h.modality == "CT" {
+            let f = &h.frames[0];
+            let [r0, r1, r2, c0, c1, c2] = f.orientation.unwrap();
+            let n = [r1 * c2 - r2 * c1, r2 * c0 - r0 * c2, r0 * c1 - r1 * c0];
+            let p = f.position.unwrap();
+            ct.push((p[0] * n[0] + p[1] * n[1] + p[2] * n[2], h.sop_instance_uid));
+        }
+    }
+    ct.sort_by(|a, b| a.0.total_cmp(&b.0));
+    files.sort_by_key(|(name, _)| modality[name] != "PT");
+    Streamed {
+        files,
+        ct_order: ct.into_iter().map(|(_, uid)| uid).collect(),
+        truth,
+        _dir: dir,
+    }
+}
+
+#[test]
+fn preview_shows_the_whole_pet_with_the_ct_centre_slice_and_open_takes_it_over() {
+    let Streamed {
+        files,
+        ct_order: order,
+        truth,
+        _dir,
+    } = phantom_files_and_ct_order();
+    let ct_uid = truth.ct.series_instance_uid.clone();
+    let mut core = Core::new([800, 600]);
+    core.expect_series(&ct_uid, order.clone());
+    let centre = &order[order.len() / 2];
+    // Every file but the CT's centre slice and the last CT slices: no preview yet.
+    let mut held = Vec::new();
+    let mut names = Vec::new();
+    for (name, bytes) in files {
+        let h = uptake_dicom::DicomInstance::from_vec(&name, bytes.clone())
+            .unwrap()
+            .header;
+        if h.modality == "CT" && (&h.sop_instance_uid == centre || held.len() < 3) {
+            held.push((name, bytes));
+            continue;
+        }
+        names.push(h.modality);
+        core.add_file(&name, bytes).unwrap();
+        assert!(!core.preview(None, None).unwrap(), "no CT centre slice yet");
+    }
+    assert!(names.iter().any(|m| m == "CT"));
+    // The centre slice arrives: the preview shows the PET in full and that CT slice.
+    let (centre_name, centre_bytes) = held
+        .iter()
+        .position(|(n, b)| {
+            uptake_dicom::DicomInstance::from_vec(n, b.clone())
+                .unwrap()
+                .header
+                .sop_instance_uid
+                == *centre
+        })
+        .map(|i| held.remove(i))
+        .unwrap();
+    core.add_file(&centre_name, centre_bytes).unwrap();
+    assert!(core.preview(None, None).unwrap());
+    assert!(core.previewing());
+    assert!(!core.preview(None, None).unwrap(), "one preview per study");
+    let s = core.snapshot().unwrap();
+    assert!(s.preview);
+    assert_eq!(s.views.len(), 4);
+    assert!(
+        s.warnings.iter().all(|w| !format!("{w:?}").contains("CT:")),
+        "{:?}",
+        s.warnings
+    );
+    // The PET is final: a lesion reads its exact SUV, also off the CT's centre slice.
+    let lesion = &truth.lesions[0];
+    let pet_at = |core: &Core, p: [f64; 3]| {
+        core.viewer
+            .as_ref()
+            .unwrap()
+            .session
+            .suv
+            .as_ref()
+            .unwrap()
+            .point(p)
+            .ok()
+            .map(|v| v.nearest)
+    };
+    let early = pet_at(&core, lesion.centre_lps).unwrap();
+    assert!(
+        (early - lesion.suv).abs() < 0.01,
+        "{early} vs {}",
+        lesion.suv
+    );
+    // Commands wait for the study (a resize does not).
+    assert!(core
+        .command(&cmd(r#"{"op":"set_cursor","point":[0,0,0]}"#))
+        .is_err());
+    core.command(&cmd(r#"{"op":"resize","width":640,"height":480}"#))
+        .unwrap();
+    // The rest arrives; open takes the preview's PET over and equals a plain open.
+    for (name, bytes) in held {
+        core.add_file(&name, bytes).unwrap();
+    }
+    core.open(None, None).unwrap();
+    assert!(!core.previewing());
+    let s = core.snapshot().unwrap();
+    assert!(!s.preview);
+    assert_eq!(pet_at(&core, lesion.centre_lps), Some(early));
+    let (mut plain, _, _dir2) = open_phantom();
+    plain.open(None, None).unwrap();
+    for l in &truth.lesions {
+        let [x, y, z] = l.centre_lps;
+        let at = format!(r#"{{"op":"set_cursor","point":[{x},{y},{z}]}}"#);
+        core.command(&cmd(&at)).unwrap();
+        plain.command(&cmd(&at)).unwrap();
+        assert_eq!(
+            core.snapshot().unwrap().values,
+            plain.snapshot().unwrap().values
+        );
+    }
+    let v = core.viewer.as_ref().unwrap();
+    assert_eq!(v.session.ct.as_ref().unwrap().slices.len(), order.len());
+}
+
+#[test]
+fn a_ct_order_that_comes_late_places_the_slices_already_in() {
+    let Streamed {
+        files,
+        ct_order: order,
+        truth,
+        _dir,
+    } = phantom_files_and_ct_order();
+    let ct_uid = truth.ct.series_instance_uid.clone();
+    let mut core = Core::new([800, 600]);
+    let half = files.len() / 2 + 5;
+    let mut ct_in = 0;
+    for (i, (name, bytes)) in files.into_iter().enumerate() {
+        if i == half {
+            let placed = core.expect_series(&ct_uid, order.clone());
+            assert_eq!(placed.len(), ct_in, "every CT slice in so far is placed");
+            assert!(placed.iter().all(|&k| k < order.len()));
+        }
+        let sop = uptake_dicom::DicomInstance::from_vec(&name, bytes.clone())
+            .unwrap()
+            .header
+            .sop_instance_uid;
+        let added = core.add_file(&name, bytes).unwrap();
+        if added.modality == "CT" {
+            ct_in += 1;
+            if i >= half {
+                // After the order, a slice lands in its final slot.
+                assert_eq!(order[added.pool_index.unwrap()], sop);
+            }
+        }
+    }
+    assert!(core.preview(None, None).unwrap());
+    core.open(None, None).unwrap();
+    let (mut plain, _, _dir2) = open_phantom();
+    plain.open(None, None).unwrap();
+    let [x, y, z] = truth.lesions[1].centre_lps;
+    let at = format!(r#"{{"op":"set_cursor","point":[{x},{y},{z}]}}"#);
+    core.command(&cmd(&at)).unwrap();
+    plain.command(&cmd(&at)).unwrap();
+    assert_eq!(
+        core.snapshot().unwrap().values,
+        plain.snapshot().unwrap().values
+    );
+}
