@@ -51,6 +51,9 @@ worker.onmessage = (e) => {
     }
   } else if (m.event === "progress") {
     showProgress(m);
+  } else if (m.event === "gpu-lost") {
+    // The WebGL context was lost (driver reset, browser reclaiming it): recover at once.
+    recoverGpu().catch(() => {});
   } else if (m.event === "preview") {
     // The whole PET and the CT's centre slice while the rest of the CT arrives.
     applySnapshot(m.snapshot);
@@ -753,6 +756,8 @@ window.uptake = {
   exportCsv: () => call("exportCsv"),
   cancel: () => call("cancel"),
   loseDevice: () => call("loseDevice"),
+  /** Test hook: loses the WebGL2 context as a driver reset would; the page recovers. */
+  loseContext: () => call("loseContext"),
   recover: recoverGpu,
   /** Canvas pixel (device px) of a view's centre, for tests that click. */
   viewCentre: (role) => {

@@ -52,7 +52,47 @@ function snapshot() {
   return viewer ? JSON.parse(viewer.snapshot()) : null;
 }
 
+/** The canvas the GPU draws on, and whether its WebGL context is lost (a driver reset or the
+ * browser reclaiming it): wgpu's GL backend reports no loss of its own, so the canvas events
+ * are watched. `restored` resolves when the browser gives the context back. */
+let glCanvas = null;
+let contextLost = null; // { restored: Promise } while lost
+const watched = new WeakSet();
+function watchContext(canvas) {
+  glCanvas = canvas;
+  if (watched.has(canvas)) return;
+  watched.add(canvas);
+  canvas.addEventListener("webglcontextlost", (e) => {
+    e.preventDefault(); // asks the browser to restore the context
+    let restored;
+    contextLost = { restored: new Promise((r) => { restored = r; }) };
+    contextLost.resolve = restored;
+    viewer?.loseDevice();
+    post({ event: "gpu-lost" });
+  });
+  canvas.addEventListener("webglcontextrestored", () => {
+    contextLost?.resolve();
+    contextLost = null;
+  });
+}
+
+/** Waits (at most `ms`) for a lost WebGL context to come back before a new device uses it. */
+async function contextBack(ms = 15000) {
+  if (!contextLost) return;
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("the browser did not give the WebGL context back")), ms);
+  });
+  try {
+    await Promise.race([contextLost.restored, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function makeGpu(canvas, backend, width, height) {
+  watchContext(canvas);
+  await contextBack();
   const gpu = await GpuCanvas.create(canvas, backend, width, height);
   gpuApi = gpu.api();
   return gpu;
@@ -96,6 +136,16 @@ const ops = {
   loseDevice() {
     viewer.loseDevice();
     return { lost: viewer.gpuLost() };
+  },
+
+  /** Test hook: loses the WebGL2 context as a driver reset would (`WEBGL_lose_context`); the
+   * "browser" gives it back after `restoreAfterMs`. */
+  loseContext({ restoreAfterMs = 300 } = {}) {
+    const ext = glCanvas?.getContext("webgl2")?.getExtension("WEBGL_lose_context");
+    if (!ext) throw new Error("no WebGL2 context to lose (WebGPU in use?)");
+    ext.loseContext();
+    setTimeout(() => ext.restoreContext(), restoreAfterMs);
+    return { lost: true };
   },
 
   /** Retrieves a study over DICOMweb (PET and CT series in parallel) and opens it. */

@@ -505,6 +505,37 @@ async function main() {
   }
 
   /**
+   * Test 6c: the WebGL context itself is lost (WEBGL_lose_context, as a driver reset does) and
+   * given back by the browser a moment later: the page notices without any command, waits for
+   * the context and recovers; picture, cursor and lesions as before.
+   */
+  async function checkContextLoss(v, label) {
+    assert(v?.loaded.ok, "the page did not load");
+    const page = v.page;
+    const before = await page.evaluate(async () => ({ snap: await window.uptake.snapshot() }));
+    const shotBefore = await page.evaluate(pageScreenshotB64);
+    await page.evaluate(() => { document.getElementById("status").textContent = ""; });
+    await page.evaluate(() => window.uptake.loseContext());
+    await page.waitForFunction(() => /GPU recovered|could not be recovered/.test(document.getElementById("status").textContent),
+      null, { timeout: 30000 });
+    const after = await page.evaluate(async () => ({
+      gpu: window.uptake.gpu(), snap: await window.uptake.snapshot(), status: document.getElementById("status").textContent,
+    }));
+    assert(/GPU recovered/.test(after.status), `status: ${after.status}`);
+    assert(after.gpu.api === "WebGL2", `GPU API after recovery: ${after.gpu.api}`);
+    assert(JSON.stringify(after.snap.values.point) === JSON.stringify(before.snap.values.point), "cursor moved");
+    assert(JSON.stringify(after.snap.lesions) === JSON.stringify(before.snap.lesions), "lesions changed");
+    const shot = await page.evaluate(pageScreenshotB64);
+    save(`${label}-after-context-loss.png`, Buffer.from(shot, "base64"));
+    const [x, y, w, h] = after.snap.views.find((vv) => vv.role === "pet").rect;
+    const stats = await page.evaluate(pagePngStats, [shot, shotBefore, [x, y + 28, w, h]]);
+    assert(stats.petPixels > 50, `PET view after recovery has ${stats.petPixels} PET-coloured pixels`);
+    const worst = Math.max(...stats.meanAbsDiff.slice(0, 3));
+    assert(worst < 2, `picture after recovery differs from before: mean |Δ| ${stats.meanAbsDiff.map((d) => d.toFixed(3))}`);
+    noErrors(v);
+  }
+
+  /**
    * Test 6b: the device is lost while the viewer is in use (no explicit recover()): the next
    * command fails as "lost", the page recovers by itself, pictures and state come back.
    */
@@ -667,6 +698,8 @@ async function main() {
     () => checkDeviceLoss(gl, "a-webgl2"));
   await check("(a) webgl2: GPU device lost during use → the next command recovers by itself",
     () => checkLossDuringUse(gl, "a-webgl2"), 45000);
+  await check("(a) webgl2: the WebGL context lost as in a driver reset → recovered by itself when it comes back",
+    () => checkContextLoss(gl, "a-webgl2"), 45000);
   await gl?.page.close().catch(() => {});
 
   // ---- (a) WebGPU: the same pictures as WebGL2 --------------------------------------------
@@ -760,6 +793,34 @@ async function main() {
       `preview ${p.pet_value} / ${p.ct_hu} HU, study ${after.pet_value} / ${after.ct_hu} HU`);
     const snap = await v.page.evaluate(() => window.uptake.snapshot());
     assert(snap.preview === false, "still a preview after loading");
+    noErrors(v);
+    await v.page.close();
+  });
+
+  await check("(a) a study too large for a tab is refused with its size once the first images are in", async () => {
+    // The server's series query claims 400 000 CT instances: the estimate from the first
+    // image's size must stop the download with a readable refusal, and the worker survives.
+    const v = await open(baseA, `?study=${studyUid}&backend=webgl2`, context, VIEWPORT, async (page) => {
+      await page.route(new RegExp(`/studies/${studyUid.replace(/\./g, "\\.")}/series(\\?|$)`), async (route) => {
+        const answer = await route.fetch();
+        const series = await answer.json();
+        for (const s of series) {
+          if (s["00080060"]?.Value?.[0] === "CT") s["00201209"] = { vr: "IS", Value: [400000] };
+        }
+        await route.fulfill({ response: answer, json: series });
+      });
+    });
+    assert(!v.loaded.ok, "the study loaded");
+    const statusText = await v.page.textContent("#status");
+    assert(/needs about [0-9.]+ GB of memory, more than a browser tab can hold/.test(statusText), `status: ${statusText}`);
+    assert(/GB of memory/.test(v.loaded.error ?? ""), `loaded error: ${v.loaded.error}`);
+    // The worker is alive: the same page opens the real study next.
+    await v.page.unrouteAll();
+    const again = await v.page.evaluate(async (uid) => {
+      const r = await window.uptake.openStudy(uid);
+      return r.open.images;
+    }, studyUid);
+    assert(again > 0, `reopening gave ${again} images`);
     noErrors(v);
     await v.page.close();
   });

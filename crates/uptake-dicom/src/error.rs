@@ -83,6 +83,12 @@ pub enum Problem {
     /// The pixel format is outside what PET/CT volumes need.
     #[error("unsupported pixel format: {0}")]
     UnsupportedPixelFormat(String),
+    /// The memory for the series' voxels could not be had.
+    #[error("not enough memory for {bytes} bytes of this series' voxels")]
+    OutOfMemory {
+        /// Bytes asked for.
+        bytes: usize,
+    },
 }
 
 /// Why a series could not be assembled into a volume.

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use ndarray::Array3;
 
-use crate::error::{AssembleError, InstanceError};
+use crate::error::{AssembleError, InstanceError, Problem};
 use crate::instance::DicomInstance;
 use crate::stack::StackPlan;
 use crate::volume::{slice_sources, Volume, Voxels};
@@ -115,13 +115,15 @@ impl SlicePool {
         for (sop, &at) in &self.index {
             *target.get_mut(at)? = Some(*expected.get(sop)?);
         }
+        if self.per_slice > 0 {
+            self.grow_to(order.len()).ok()?;
+        }
         self.expected = expected;
         self.capacity_hint = self.capacity_hint.max(order.len());
         if self.per_slice == 0 {
             // Nothing pooled yet: the first slice sets the buffer up for the order.
             return Some(Vec::new());
         }
-        self.grow_to(order.len());
         fn relocate<T: Copy + Default>(v: &mut [T], per: usize, target: &[Option<usize>]) {
             let mut moved = vec![false; target.len()];
             let mut held = vec![T::default(); per];
@@ -195,16 +197,26 @@ impl SlicePool {
         !self.expected.is_empty()
     }
 
-    fn grow_to(&mut self, slices: usize) {
-        let n = slices * self.per_slice;
+    /// Makes room for `slices` slices; the bytes asked for when the memory is not there
+    /// (nothing changes then).
+    fn grow_to(&mut self, slices: usize) -> Result<(), usize> {
+        fn grow<T: Copy + Default>(v: &mut Vec<T>, n: usize) -> Result<(), usize> {
+            if v.len() < n {
+                v.try_reserve(n - v.len())
+                    .map_err(|_| n.saturating_mul(std::mem::size_of::<T>()))?;
+                v.resize(n, T::default());
+            }
+            Ok(())
+        }
+        let n = slices.saturating_mul(self.per_slice);
         match &mut self.data {
-            PoolData::I16(v) if v.len() < n => v.resize(n, 0),
-            PoolData::F32(v) if v.len() < n => v.resize(n, 0.0),
-            _ => {}
+            PoolData::I16(v) => grow(v, n)?,
+            PoolData::F32(v) => grow(v, n)?,
         }
         if self.used.len() < slices {
             self.used.resize(slices, false);
         }
+        Ok(())
     }
 
     fn widen_to_f32(&mut self) {
@@ -232,13 +244,24 @@ impl SlicePool {
             // nothing on fresh pages (wasm `memory.grow`, `mmap`), where growing an empty
             // buffer would write every zero once more. The buffer can be longer than the
             // slots in use; `take_volume` cuts it to the volume.
+            // A hint the memory cannot hold (a server's wrong instance count) is dropped.
+            fn zeroed<T: Copy + Default>(n: Option<usize>) -> Vec<T> {
+                let mut v = Vec::new();
+                if let Some(n) = n.filter(|&n| v.try_reserve_exact(n).is_ok()) {
+                    v.resize(n, T::default());
+                }
+                v
+            }
             let slots = self.capacity_hint.max(self.expected.len());
+            let n = slots.checked_mul(per);
             self.data = if h.modality == "CT" && integral {
-                PoolData::I16(vec![0; slots * per])
+                PoolData::I16(zeroed(n))
             } else {
-                PoolData::F32(vec![0.0; slots * per])
+                PoolData::F32(zeroed(n))
             };
-            self.grow_to(self.expected.len());
+            let source = h.source_name.clone();
+            self.grow_to(self.expected.len())
+                .map_err(|bytes| InstanceError::new(source, Problem::OutOfMemory { bytes }))?;
         } else if per != self.per_slice {
             return Ok(Pooled::No);
         }
@@ -247,7 +270,9 @@ impl SlicePool {
             // Arrival order, after the expected slots.
             _ => self.used.len().max(self.expected.len()),
         };
-        self.grow_to(at + 1);
+        let source = &inst.header.source_name;
+        self.grow_to(at + 1)
+            .map_err(|bytes| InstanceError::new(source, Problem::OutOfMemory { bytes }))?;
         let range = at * per..(at + 1) * per;
         let exact = match &mut self.data {
             PoolData::I16(v) => inst.decode_frame_into(0, &mut v[range.clone()])?,

@@ -246,3 +246,34 @@ fn an_order_adopted_after_slices_arrived_moves_them_to_their_slots() {
         .is_none());
     assert!(pool.contains(&inst.header.sop_instance_uid));
 }
+
+#[test]
+fn an_instance_count_no_memory_can_hold_is_dropped_not_fatal() {
+    // A server's wrong NumberOfSeriesRelatedInstances must not abort the process: the pool
+    // then grows slice by slice and still gives the exact volume.
+    let dir = tempfile::tempdir().unwrap();
+    write_study(dir.path(), &PhantomOptions::default()).unwrap();
+    let files = read_study_files(dir.path()).unwrap();
+    let reference = LoadedStudy::from_instances(parse(&files));
+    for hint in [1usize << 40, usize::MAX / 2] {
+        let mut pools: HashMap<String, SlicePool> = HashMap::new();
+        let mut instances = Vec::new();
+        for (n, b) in &files {
+            let mut inst = DicomInstance::from_bytes(n, b).unwrap();
+            let s = inst.header.series_uid.clone();
+            pools
+                .entry(s.clone())
+                .or_insert_with(|| SlicePool::new(&s, &[]).with_capacity_hint(hint))
+                .add(&mut inst)
+                .unwrap();
+            instances.push(inst);
+        }
+        let study = LoadedStudy::from_streamed(instances, pools);
+        for (p, q) in study.plans.iter().zip(&reference.plans) {
+            same(
+                &study.pooled_volume(p).unwrap().unwrap().0,
+                &reference.volume(q).unwrap(),
+            );
+        }
+    }
+}

@@ -102,6 +102,20 @@ pub struct OpenReport {
     pub memory: MemoryEstimate,
 }
 
+/// What a viewer's PET display shows: the series and the SUV factor (or the refusal).
+type PetShown = (String, Result<uptake_quant::suv::SuvFactor, String>);
+
+fn pet_shown(viewer: &Viewer) -> PetShown {
+    let s = &viewer.session;
+    (
+        s.choice.pet_series_uid.clone(),
+        s.suv
+            .as_ref()
+            .map(|v| v.factor.clone())
+            .map_err(Clone::clone),
+    )
+}
+
 /// The study being loaded and the viewer.
 #[derive(Debug, Default)]
 pub struct Core {
@@ -119,6 +133,10 @@ pub struct Core {
     preview_failed: bool,
     /// Volumes for the study at [`Core::open`] (the preview's PET).
     kept: Vec<Volume>,
+    /// What the preview's PET display showed: its series and SUV factor (or refusal).
+    preview_pet: Option<PetShown>,
+    /// Whether the study opened last shows the PET exactly as its preview did.
+    pet_as_previewed: bool,
     /// Canvas size, device pixels.
     pub size: [u32; 2],
 }
@@ -142,10 +160,18 @@ impl Core {
         self.counts.clear();
         self.kept.clear();
         self.preview_failed = false;
+        self.preview_pet = None;
+        self.pet_as_previewed = false;
         if self.previewing {
             self.viewer = None;
             self.previewing = false;
         }
+    }
+
+    /// Whether the study opened last shows the PET exactly as its preview did (same series,
+    /// same SUV factor): the PET on the GPU is then still right.
+    pub fn pet_as_previewed(&self) -> bool {
+        self.pet_as_previewed
     }
 
     /// Whether the viewer is a preview (see [`Core::preview`]).
@@ -227,7 +253,9 @@ impl Core {
                 session
                     .warnings
                     .retain(|w| !matches!(w, Warning::SliceProblem(t) if t.starts_with("CT")));
-                self.viewer = Some(Viewer::new(session));
+                let viewer = Viewer::new(session);
+                self.preview_pet = Some(pet_shown(&viewer));
+                self.viewer = Some(viewer);
                 self.previewing = true;
                 Ok(true)
             }
@@ -393,7 +421,9 @@ impl Core {
             uptake_quant::suv::SuvType::Bw,
             &Default::default(),
         )?;
-        self.viewer = Some(Viewer::new(session));
+        let viewer = Viewer::new(session);
+        self.pet_as_previewed = self.preview_pet.take() == Some(pet_shown(&viewer));
+        self.viewer = Some(viewer);
         Ok(OpenReport {
             files,
             images,

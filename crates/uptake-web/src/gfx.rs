@@ -294,11 +294,17 @@ impl Gfx {
         Ok(())
     }
 
-    /// Uploads the CT and the PET of `viewer` (display copies, R16Float). A CT streamed in
-    /// its final order (every slice of it) is only placed (its geometry set), not uploaded
-    /// again. For a `preview` (a one-slice CT while the CT still arrives) the streamed
-    /// texture is set aside and goes on filling.
+    /// Uploads the CT and the PET of `viewer` (display copies, R16Float): see
+    /// [`Gfx::upload_ct`].
     pub fn upload_volumes(&mut self, viewer: &Viewer, preview: bool) -> Result<(), RenderError> {
+        self.upload_ct(viewer, preview)?;
+        self.upload_pet(viewer)
+    }
+
+    /// Uploads the CT of `viewer`. A CT streamed in its final order (every slice of it) is
+    /// only placed (its geometry set), not uploaded again. For a `preview` (a one-slice CT
+    /// while the CT still arrives) the streamed texture is set aside and goes on filling.
+    pub fn upload_ct(&mut self, viewer: &Viewer, preview: bool) -> Result<(), RenderError> {
         if preview {
             if self.streamed_ct.is_some() && self.stashed_ct.is_none() {
                 self.stashed_ct = self.renderer.detach_volume(VolumeSlot::Ct);
@@ -307,7 +313,7 @@ impl Gfx {
                 Some(ct) => self.renderer.set_volume(VolumeSlot::Ct, &ct)?,
                 None => self.renderer.clear_volume(VolumeSlot::Ct),
             }
-            return self.upload_pet(viewer);
+            return Ok(());
         }
         if let Some(stashed) = self.stashed_ct.take() {
             self.renderer.attach_volume(VolumeSlot::Ct, stashed);
@@ -342,7 +348,7 @@ impl Gfx {
             }
             None => self.renderer.clear_volume(VolumeSlot::Ct),
         }
-        self.upload_pet(viewer)
+        Ok(())
     }
 
     /// Uploads the PET of `viewer` (after the SUV factor or the series changed).

@@ -278,7 +278,11 @@ impl WebViewer {
             .map_err(js_err)?;
         let t1 = js_sys::Date::now();
         if let (Some(g), Some(v)) = (&mut self.gfx, &self.core.viewer) {
-            g.upload_volumes(v, false).map_err(js_err)?;
+            g.upload_ct(v, false).map_err(js_err)?;
+            // The PET on the GPU is still right after a preview that showed it the same.
+            if !self.core.pet_as_previewed() {
+                g.upload_pet(v).map_err(js_err)?;
+            }
             g.upload_labels(v).map_err(js_err)?;
         }
         let t2 = js_sys::Date::now();

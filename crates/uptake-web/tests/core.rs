@@ -426,11 +426,16 @@ fn preview_shows_the_whole_pet_with_the_ct_centre_slice_and_open_takes_it_over()
     }
     core.open(None, None).unwrap();
     assert!(!core.previewing());
+    assert!(
+        core.pet_as_previewed(),
+        "same series and factor: the GPU's PET stays"
+    );
     let s = core.snapshot().unwrap();
     assert!(!s.preview);
     assert_eq!(pet_at(&core, lesion.centre_lps), Some(early));
     let (mut plain, _, _dir2) = open_phantom();
     plain.open(None, None).unwrap();
+    assert!(!plain.pet_as_previewed());
     for l in &truth.lesions {
         let [x, y, z] = l.centre_lps;
         let at = format!(r#"{{"op":"set_cursor","point":[{x},{y},{z}]}}"#);
