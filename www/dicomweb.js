@@ -594,6 +594,36 @@ function fingerprint(p) {
   return `${p.length}:${a >>> 0}:${b >>> 0}`;
 }
 
+/** Bytes read per chunk into the reused buffer of a BYOB reader. */
+const READ_BUFFER_BYTES = 1 << 20;
+
+/**
+ * A reader of a response body whose chunks are only valid until the next read: a BYOB reader
+ * reading into one reused buffer where the body is a byte stream (no garbage per chunk while
+ * hundreds of megabytes stream through), else the default reader.
+ * @param {ReadableStream<Uint8Array>} body
+ * @returns {{reader: ReadableStreamDefaultReader|ReadableStreamBYOBReader, read: () => Promise<ReadableStreamReadResult<Uint8Array>>}}
+ */
+function bodyReader(body) {
+  let reader;
+  try {
+    reader = body.getReader({ mode: "byob" });
+  } catch {
+    reader = body.getReader();
+    return { reader, read: () => reader.read() };
+  }
+  let buffer = new ArrayBuffer(READ_BUFFER_BYTES);
+  return {
+    reader,
+    read: async () => {
+      const r = await reader.read(new Uint8Array(buffer));
+      // The buffer was transferred into the read and comes back with the bytes.
+      if (r.value) buffer = r.value.buffer;
+      return r;
+    },
+  };
+}
+
 /**
  * WADO-RS retrieve of one series, streamed: each DICOM instance is handed to `onPart` as
  * soon as its multipart part is complete (a standalone Uint8Array the module never touches
@@ -638,7 +668,7 @@ export async function retrieveSeries(options) {
     const totalBytes = length !== null && /^\d+$/.test(length) ? Number(length) : null;
     const splitter = createPartSplitter(boundary, options.allocPart ? { allocPart: options.allocPart } : {});
     const skip = new Map(delivered);
-    const reader = res.body.getReader();
+    const { reader, read } = bodyReader(res.body);
     let bytes = 0;
     let lastReport = 0;
     let done = false;
@@ -646,7 +676,7 @@ export async function retrieveSeries(options) {
       for (;;) {
         let r;
         try {
-          r = await reader.read();
+          r = await read();
         } catch (e) {
           done = true;
           throw transportError(e, what, signal, true);
