@@ -202,7 +202,7 @@ function drawOverlays(s) {
     add("vbanner", shortBanner(s));
     add("readout", s.values.text);
     if (v.scale_bar) add("bar", v.scale_bar.label);
-    if (v.plane) {
+    if (v.markers?.some((m) => m)) {
       add("m l", v.markers[0]);
       add("m r", v.markers[1]);
       add("m t", v.markers[2]);
@@ -494,7 +494,7 @@ async function screenshot() {
     g.fillText(`${v.title} · ${snap.values.text}`, x + 6, y + h - 6);
     g.fillStyle = "#cfe4ff";
     g.fillText(shortBanner(snap), x + 6, y + 14);
-    if (v.plane) {
+    if (v.markers?.some((m) => m)) {
       // Orientation letters at the edges, as on screen.
       g.fillStyle = "#ffeb3b";
       g.font = "bold 13px system-ui, sans-serif";

@@ -47,6 +47,9 @@ fn opens_the_phantom_with_banner_views_and_errors_reported() {
         "radiological convention: patient right on the left"
     );
     assert_eq!(axial.markers[1], "L");
+    // The MIP turns about the patient's long axis, starting from the front.
+    let mip = s.views.iter().find(|v| v.plane.is_none()).unwrap();
+    assert_eq!(mip.markers, ["R", "L", "H", "F"].map(String::from));
     let digits: String = truth
         .patient
         .nhs_number
