@@ -421,8 +421,13 @@ async function openStudy(uid, opts = {}) {
       token: opts.token ?? null,
       pet: opts.series ?? null,
       ct: opts.ct ?? null,
-      // `stream=0`: no early CT slice order (no slice-by-slice GPU upload), for comparison.
-      streamCt: params.get("stream") !== "0",
+      // `stream=1`: ask the PACS for the CT's slice order (QIDO-RS positions) and write CT
+      // slices to the GPU while they arrive. Off by default: measured slower on a 2-core
+      // machine (the query costs the PACS a read of every file, and the uploads compete with
+      // the download); see bench/README.md.
+      streamCt: params.get("stream") === "1",
+      // `preview=0`: no early picture of the PET and one CT slice (for comparison).
+      preview: params.get("preview") !== "0",
     });
     await ready;
     return await afterOpen(r, `Study ${uid}`);

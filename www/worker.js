@@ -149,7 +149,7 @@ const ops = {
   },
 
   /** Retrieves a study over DICOMweb (PET and CT series in parallel) and opens it. */
-  async openStudy({ base, study, token, pet = null, ct = null, streamCt = true }) {
+  async openStudy({ base, study, token, pet = null, ct = null, streamCt = false, preview = true }) {
     loadAbort?.abort();
     const abort = new AbortController();
     loadAbort = abort;
@@ -197,7 +197,7 @@ const ops = {
     // A first picture once the PET is in and the CT's centre slice has arrived (the CT's
     // order comes from its QIDO query): the whole PET with that CT slice.
     const petSeries = new Set(series.filter((s) => s.modality === "PT").map((s) => s.seriesUid));
-    let previewed = petSeries.size === 0;
+    let previewed = petSeries.size === 0 || !preview;
     const tryPreview = () => {
       if (previewed || abort.signal.aborted || progress.some((p) => petSeries.has(p.seriesUid) && !p.done)) return;
       try {

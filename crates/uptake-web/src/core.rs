@@ -137,6 +137,10 @@ pub struct Core {
     preview_pet: Option<PetShown>,
     /// Whether the study opened last shows the PET exactly as its preview did.
     pet_as_previewed: bool,
+    /// The PET's centre, once every PET slice is in (the preview's CT slice is nearest it).
+    pet_centre: Option<[f64; 3]>,
+    /// Where the preview's cursor was: the study opens there.
+    preview_cursor: Option<[f64; 3]>,
     /// Canvas size, device pixels.
     pub size: [u32; 2],
 }
@@ -162,6 +166,8 @@ impl Core {
         self.preview_failed = false;
         self.preview_pet = None;
         self.pet_as_previewed = false;
+        self.pet_centre = None;
+        self.preview_cursor = None;
         if self.previewing {
             self.viewer = None;
             self.previewing = false;
@@ -179,10 +185,11 @@ impl Core {
         self.previewing
     }
 
-    /// A first picture while the CT is still arriving, made from the whole PET and the CT's
-    /// centre slice: call it once every PET series has arrived, and again as CT slices come
-    /// until it answers true. It needs the CT's expected order ([`Core::expect_series`]) to
-    /// know its centre slice; `ct`, when given, is the CT series to use. The preview is a
+    /// A first picture while the CT is still arriving, made from the whole PET and one CT
+    /// slice: call it once every PET series has arrived, and again as CT slices come until it
+    /// answers true. The slice is the centre of the CT's expected order when one was given
+    /// ([`Core::expect_series`]), else the CT slice nearest the PET's centre
+    /// ([`crate::preview`]); `ct`, when given, is the CT series to use. The preview is a
     /// viewer like any other (the PET, its SUV and the MIP are final), but its CT is one
     /// slice, so commands other than `resize` wait for [`Core::open`], which takes the
     /// PET over without decoding it again. A failed preview gives everything back and is
@@ -191,13 +198,7 @@ impl Core {
         if self.viewer.is_some() || self.preview_failed {
             return Ok(false);
         }
-        let centre = self.expected.iter().find_map(|(uid, order)| {
-            let sop = order.get(order.len() / 2).filter(|_| order.len() >= 2)?;
-            let wanted = ct.is_none_or(|c| c == uid);
-            let pooled = self.pools.get(uid).is_some_and(|p| p.contains(sop));
-            (wanted && pooled).then(|| (uid.clone(), sop.clone()))
-        });
-        let Some((ct_uid, centre_sop)) = centre else {
+        let Some((ct_uid, centre_sop)) = self.preview_slice(pet, ct) else {
             return Ok(false);
         };
         let is_ct = |i: &DicomInstance| i.header.modality == "CT";
@@ -255,6 +256,7 @@ impl Core {
                     .retain(|w| !matches!(w, Warning::SliceProblem(t) if t.starts_with("CT")));
                 let viewer = Viewer::new(session);
                 self.preview_pet = Some(pet_shown(&viewer));
+                self.preview_cursor = Some(viewer.cursor());
                 self.viewer = Some(viewer);
                 self.previewing = true;
                 Ok(true)
@@ -265,6 +267,31 @@ impl Core {
                 Err(e.into())
             }
         }
+    }
+
+    /// The CT slice a preview shows, once it has arrived: (series, SOP Instance UID).
+    fn preview_slice(&mut self, pet: Option<&str>, ct: Option<&str>) -> Option<(String, String)> {
+        let pooled = |pools: &HashMap<String, SlicePool>, uid: &str, sop: &str| {
+            pools.get(uid).is_some_and(|p| p.contains(sop))
+        };
+        let ordered = self.expected.iter().find_map(|(uid, order)| {
+            let sop = order.get(order.len() / 2).filter(|_| order.len() >= 2)?;
+            let wanted = ct.is_none_or(|c| c == uid);
+            (wanted && pooled(&self.pools, uid, sop)).then(|| (uid.clone(), sop.clone()))
+        });
+        if ordered.is_some() || self.expected.keys().any(|uid| ct.is_none_or(|c| c == uid)) {
+            return ordered;
+        }
+        if self.pet_centre.is_none() {
+            self.pet_centre =
+                crate::preview::pet_centre(self.instances.iter().map(|i| &i.header), pet);
+        }
+        let centre = self.pet_centre?;
+        let arrived = self.instances.iter().map(|i| &i.header).filter(|h| {
+            ct.is_none_or(|c| c == h.series_uid)
+                && pooled(&self.pools, &h.series_uid, &h.sop_instance_uid)
+        });
+        crate::preview::nearest_ct_slice(arrived, centre)
     }
 
     /// Returns a preview's study to the files being loaded: its instances, its pools and
@@ -421,8 +448,12 @@ impl Core {
             uptake_quant::suv::SuvType::Bw,
             &Default::default(),
         )?;
-        let viewer = Viewer::new(session);
+        let mut viewer = Viewer::new(session);
         self.pet_as_previewed = self.preview_pet.take() == Some(pet_shown(&viewer));
+        // The study opens where its preview was looking.
+        if let Some(p) = self.preview_cursor.take() {
+            viewer.set_cursor(p);
+        }
         self.viewer = Some(viewer);
         Ok(OpenReport {
             files,

@@ -26,6 +26,7 @@ pub mod core;
 #[cfg(target_arch = "wasm32")]
 pub mod gfx;
 mod js;
+pub mod preview;
 pub mod snapshot;
 #[cfg(target_arch = "wasm32")]
 mod wasm_alloc;

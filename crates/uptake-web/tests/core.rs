@@ -497,3 +497,57 @@ fn a_ct_order_that_comes_late_places_the_slices_already_in() {
         plain.snapshot().unwrap().values
     );
 }
+
+#[test]
+fn without_a_slice_order_the_preview_takes_the_ct_slice_nearest_the_pet_centre() {
+    let Streamed {
+        files, truth, _dir, ..
+    } = phantom_files_and_ct_order();
+    let mut core = Core::new([800, 600]);
+    let (pet, ct): (Vec<_>, Vec<_>) = files.into_iter().partition(|(name, bytes)| {
+        uptake_dicom::DicomInstance::from_vec(name, bytes.clone())
+            .unwrap()
+            .header
+            .modality
+            == "PT"
+    });
+    let ct_total = ct.len();
+    for (name, bytes) in pet {
+        core.add_file(&name, bytes).unwrap();
+    }
+    // CT slices arrive from one end: the preview comes once the slice nearest the PET's
+    // centre is in, well before the last one.
+    let mut shown_after = None;
+    let mut ct_files = ct.into_iter();
+    for (i, (name, bytes)) in ct_files.by_ref().enumerate() {
+        core.add_file(&name, bytes).unwrap();
+        if core.preview(None, None).unwrap() {
+            shown_after = Some(i + 1);
+            break;
+        }
+    }
+    let shown_after = shown_after.expect("no preview before the CT was complete");
+    assert!(shown_after < ct_total, "{shown_after} of {ct_total}");
+    let preview = core.snapshot().unwrap();
+    assert!(preview.preview);
+    let cursor = preview.values.point;
+    // The CT slice shown passes within half a CT slice of the PET's centre.
+    let pet_mid = (truth.pet.first_position_lps[2] + truth.pet.last_position_lps[2]) / 2.0;
+    assert!(
+        (cursor[2] - pet_mid).abs() <= truth.ct.slice_thickness_mm / 2.0 + 1e-6,
+        "preview at z {} for a PET centre at {pet_mid}",
+        cursor[2]
+    );
+    assert!(preview.values.ct_hu.is_some() && preview.values.pet_value.is_some());
+    for (name, bytes) in ct_files {
+        core.add_file(&name, bytes).unwrap();
+    }
+    core.open(None, None).unwrap();
+    let s = core.snapshot().unwrap();
+    assert_eq!(
+        s.values.point, cursor,
+        "the study opens where the preview was"
+    );
+    assert_eq!(s.values.pet_value, preview.values.pet_value);
+    assert_eq!(s.values.ct_hu, preview.values.ct_hu);
+}
