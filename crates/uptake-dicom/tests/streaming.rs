@@ -40,6 +40,23 @@ fn same(a: &Volume, b: &Volume) {
     }
 }
 
+/// Parses one file and decodes its slice into its series' pool (made with no early order and
+/// `hint` slices expected when it is the series' first file).
+fn pool_in(
+    pools: &mut HashMap<String, SlicePool>,
+    (name, bytes): &(String, Vec<u8>),
+    hint: usize,
+) -> DicomInstance {
+    let mut inst = DicomInstance::from_bytes(name, bytes).unwrap();
+    let s = inst.header.series_uid.clone();
+    pools
+        .entry(s.clone())
+        .or_insert_with(|| SlicePool::new(&s, &[]).with_capacity_hint(hint))
+        .add(&mut inst)
+        .unwrap();
+    inst
+}
+
 /// Streams `files` in the given arrival order with the early order `expected` (per series:
 /// SOP UIDs in final order, or none), returns the study and, per plan, whether the pool was
 /// already in order.
@@ -138,17 +155,7 @@ fn a_split_series_is_copied_out_of_its_pool_per_plan() {
     let reference = LoadedStudy::from_instances(parse(&files));
     let (study, _) = {
         let mut pools: HashMap<String, SlicePool> = HashMap::new();
-        let mut instances = Vec::new();
-        for (n, b) in &files {
-            let mut inst = DicomInstance::from_bytes(n, b).unwrap();
-            let s = inst.header.series_uid.clone();
-            pools
-                .entry(s.clone())
-                .or_insert_with(|| SlicePool::new(&s, &[]))
-                .add(&mut inst)
-                .unwrap();
-            instances.push(inst);
-        }
+        let instances = files.iter().map(|f| pool_in(&mut pools, f, 0)).collect();
         (LoadedStudy::from_streamed(instances, pools), ())
     };
     for (p, q) in study.plans.iter().zip(&reference.plans) {
@@ -211,18 +218,11 @@ fn an_order_adopted_after_slices_arrived_moves_them_to_their_slots() {
                     assert!(pool.adopt_order(&order).is_none(), "one order per pool");
                 }
             };
-            for (i, (n, b)) in files.iter().enumerate() {
+            for (i, f) in files.iter().enumerate() {
                 if i == late {
                     adopt(&mut pools);
                 }
-                let mut inst = DicomInstance::from_bytes(n, b).unwrap();
-                let s = inst.header.series_uid.clone();
-                pools
-                    .entry(s.clone())
-                    .or_insert_with(|| SlicePool::new(&s, &[]))
-                    .add(&mut inst)
-                    .unwrap();
-                instances.push(inst);
+                instances.push(pool_in(&mut pools, f, 0));
             }
             if late == files.len() {
                 adopt(&mut pools);
@@ -257,17 +257,7 @@ fn an_instance_count_no_memory_can_hold_is_dropped_not_fatal() {
     let reference = LoadedStudy::from_instances(parse(&files));
     for hint in [1usize << 40, usize::MAX / 2] {
         let mut pools: HashMap<String, SlicePool> = HashMap::new();
-        let mut instances = Vec::new();
-        for (n, b) in &files {
-            let mut inst = DicomInstance::from_bytes(n, b).unwrap();
-            let s = inst.header.series_uid.clone();
-            pools
-                .entry(s.clone())
-                .or_insert_with(|| SlicePool::new(&s, &[]).with_capacity_hint(hint))
-                .add(&mut inst)
-                .unwrap();
-            instances.push(inst);
-        }
+        let instances = files.iter().map(|f| pool_in(&mut pools, f, hint)).collect();
         let study = LoadedStudy::from_streamed(instances, pools);
         for (p, q) in study.plans.iter().zip(&reference.plans) {
             same(
