@@ -200,6 +200,11 @@ const ops = {
     let previewed = petSeries.size === 0 || !preview;
     const tryPreview = () => {
       if (previewed || abort.signal.aborted || progress.some((p) => petSeries.has(p.seriesUid) && !p.done)) return;
+      // Everything in already: the study itself comes next, a preview would only delay it.
+      if (progress.every((p) => p.done)) {
+        previewed = true;
+        return;
+      }
       try {
         const shown = viewer.preview(pet, ct);
         if (shown) {
