@@ -511,7 +511,8 @@ async function screenshot() {
     }
     if (v.scale_bar) {
       g.fillStyle = "#fff";
-      g.fillText(v.scale_bar.label, x + w - 6 - g.measureText(v.scale_bar.label).width, y + h - 6);
+      // Above the readout line, which can be as wide as the view.
+      g.fillText(v.scale_bar.label, x + w - 6 - g.measureText(v.scale_bar.label).width, y + h - 22);
     }
   }
   return new Promise((res, rej) => c.toBlob((b) => (b ? res(b) : rej(new Error("PNG encoding failed"))), "image/png"));

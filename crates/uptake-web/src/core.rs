@@ -201,6 +201,11 @@ impl Core {
         let Some((ct_uid, centre_sop)) = self.preview_slice(pet, ct) else {
             return Ok(false);
         };
+        // A pool holding only that slice would be handed over whole (and emptied) below:
+        // wait for a second one.
+        if self.pools.get(&ct_uid).map_or(0, SlicePool::len) < 2 {
+            return Ok(false);
+        }
         let is_ct = |i: &DicomInstance| i.header.modality == "CT";
         if !self
             .instances

@@ -551,3 +551,45 @@ fn without_a_slice_order_the_preview_takes_the_ct_slice_nearest_the_pet_centre()
     assert_eq!(s.values.pet_value, preview.values.pet_value);
     assert_eq!(s.values.ct_hu, preview.values.ct_hu);
 }
+
+#[test]
+fn a_preview_slice_that_arrives_first_waits_for_a_second_and_the_study_still_opens() {
+    let Streamed {
+        files, truth, _dir, ..
+    } = phantom_files_and_ct_order();
+    let header = |(name, bytes): &(String, Vec<u8>)| {
+        uptake_dicom::DicomInstance::from_vec(name, bytes.clone())
+            .unwrap()
+            .header
+    };
+    let (pet, mut ct): (Vec<_>, Vec<_>) =
+        files.into_iter().partition(|f| header(f).modality == "PT");
+    // The CT slice nearest the PET's centre comes first.
+    let pet_mid = (truth.pet.first_position_lps[2] + truth.pet.last_position_lps[2]) / 2.0;
+    let z = |f: &(String, Vec<u8>)| header(f).frames[0].position.unwrap()[2];
+    let nearest = (0..ct.len())
+        .min_by(|&a, &b| {
+            (z(&ct[a]) - pet_mid)
+                .abs()
+                .total_cmp(&(z(&ct[b]) - pet_mid).abs())
+        })
+        .unwrap();
+    let first = ct.remove(nearest);
+    ct.insert(0, first);
+    let mut core = Core::new([800, 600]);
+    for (name, bytes) in pet {
+        core.add_file(&name, bytes).unwrap();
+    }
+    let mut shown = Vec::new();
+    for (name, bytes) in ct {
+        core.add_file(&name, bytes).unwrap();
+        shown.push(core.preview(None, None).unwrap());
+    }
+    assert_eq!(shown.iter().position(|&s| s), Some(1), "{shown:?}");
+    core.open(None, None).unwrap();
+    let v = core.viewer.as_ref().unwrap();
+    assert_eq!(
+        v.session.ct.as_ref().unwrap().slices.len(),
+        truth.ct.dims[2]
+    );
+}
