@@ -51,6 +51,14 @@ worker.onmessage = (e) => {
     }
   } else if (m.event === "progress") {
     showProgress(m);
+  } else if (m.event === "cleared") {
+    // A failed or cancelled load: its preview goes (a study open before stays).
+    if (snap?.preview) {
+      snap = null;
+      overlays.replaceChildren();
+      $("banner").textContent = "";
+      $("values").textContent = "";
+    }
   } else if (m.event === "gpu-lost") {
     // The WebGL context was lost (driver reset, browser reclaiming it): recover at once.
     recoverGpu().catch(() => {});

@@ -76,6 +76,12 @@ function watchContext(canvas) {
   });
 }
 
+/** Forgets a study being loaded (and blanks its preview). */
+function clearLoad() {
+  viewer.clearFiles();
+  post({ event: "cleared" });
+}
+
 /** Waits (at most `ms`) for a lost WebGL context to come back before a new device uses it. */
 async function contextBack(ms = 15000) {
   if (!contextLost) return;
@@ -153,142 +159,149 @@ const ops = {
     loadAbort?.abort();
     const abort = new AbortController();
     loadAbort = abort;
-    const started = performance.now();
-    viewer.clearFiles();
-    const all = await seriesOfStudy({ base, study, token, signal: abort.signal });
-    const series = all.filter((s) => IMAGE_MODALITIES.has(s.modality));
-    if (series.length === 0) {
-      const found = [...new Set(all.map((s) => s.modality))].join(", ") || "none";
-      throw new DicomwebError(
-        `Study ${study} has no PET or CT series (modalities: ${found})`, { kind: "not-found", status: 0 });
-    }
-    const fileErrors = [];
-    let addMs = 0;
-    const qidoMs = {};
-    const progress = series.map((s) => ({
-      seriesUid: s.seriesUid, modality: s.modality, description: s.description ?? "",
-      expected: s.instanceCount ?? null, parts: 0, bytes: 0, totalBytes: null, done: false,
-    }));
-    let memory = null;
-    const report = () => post({ event: "progress", study, series: progress, memory });
-    // The memory estimate once every series' image size is known (its first instance):
-    // a warning over the budget, and a refusal before the rest is downloaded when the
-    // study cannot fit in this tab at all.
-    const checkMemory = () => {
-      if (!progress.every((p) => p.shape)) return;
-      let total = 0;
-      let warning = null;
-      for (const p of progress) {
-        const e = JSON.parse(p.modality === "CT" ? estimateMemory(p.shape, []) : estimateMemory([], p.shape));
-        total += e.total_bytes;
-        warning ??= e.warning;
+    try {
+      const started = performance.now();
+      viewer.clearFiles();
+      const all = await seriesOfStudy({ base, study, token, signal: abort.signal });
+      const series = all.filter((s) => IMAGE_MODALITIES.has(s.modality));
+      if (series.length === 0) {
+        const found = [...new Set(all.map((s) => s.modality))].join(", ") || "none";
+        throw new DicomwebError(
+          `Study ${study} has no PET or CT series (modalities: ${found})`, { kind: "not-found", status: 0 });
       }
-      memory = { total_bytes: total, warning: total > 2 * 1024 ** 3
-        ? `this study needs about ${(total / 1e9).toFixed(1)} GB of memory; the browser may run out` : warning };
-      report();
-      if (total > HARD_LIMIT_BYTES) {
-        abort.abort();
-        tooLarge = `Study ${study} needs about ${(total / 1e9).toFixed(1)} GB of memory, more than a ` +
-          `browser tab can hold (${(HARD_LIMIT_BYTES / 1e9).toFixed(1)} GB): open it on a workstation viewer or load fewer series`;
-      }
-    };
-    let tooLarge = null;
-    report();
-    // A first picture once the PET is in and the CT's centre slice has arrived (the CT's
-    // order comes from its QIDO query): the whole PET with that CT slice.
-    const petSeries = new Set(series.filter((s) => s.modality === "PT").map((s) => s.seriesUid));
-    let previewed = petSeries.size === 0 || !preview;
-    const tryPreview = () => {
-      if (previewed || abort.signal.aborted || progress.some((p) => petSeries.has(p.seriesUid) && !p.done)) return;
-      // Everything in already: the study itself comes next, a preview would only delay it.
-      if (progress.every((p) => p.done)) {
-        previewed = true;
-        return;
-      }
-      try {
-        const shown = viewer.preview(pet, ct);
-        if (shown) {
-          previewed = true;
-          post({ event: "preview", snapshot: JSON.parse(shown), at_ms: performance.now() - started });
+      const fileErrors = [];
+      let addMs = 0;
+      const qidoMs = {};
+      const progress = series.map((s) => ({
+        seriesUid: s.seriesUid, modality: s.modality, description: s.description ?? "",
+        expected: s.instanceCount ?? null, parts: 0, bytes: 0, totalBytes: null, done: false,
+      }));
+      let memory = null;
+      const report = () => post({ event: "progress", study, series: progress, memory });
+      // The memory estimate once every series' image size is known (its first instance):
+      // a warning over the budget, and a refusal before the rest is downloaded when the
+      // study cannot fit in this tab at all.
+      const checkMemory = () => {
+        if (!progress.every((p) => p.shape)) return;
+        let total = 0;
+        let warning = null;
+        for (const p of progress) {
+          const e = JSON.parse(p.modality === "CT" ? estimateMemory(p.shape, []) : estimateMemory([], p.shape));
+          total += e.total_bytes;
+          warning ??= e.warning;
         }
-      } catch (e) {
-        previewed = true;
-        console.warn(`no preview: ${e?.message ?? e}`);
-      }
-    };
-    let retrieved = false;
-    // PET first: it is smaller and what the reader looks at first.
-    const order = series.map((s, i) => i).sort((a, b) =>
-      (series[a].modality === "PT" ? 0 : 1) - (series[b].modality === "PT" ? 0 : 1));
-    const retrieving = Promise.all(order.map(async (i) => {
-      const s = series[i];
-      let n = 0;
-      if (s.instanceCount > 0) viewer.expectCount(s.seriesUid, s.instanceCount);
-      const add = (bytes) => {
-        n += 1;
-        const t = performance.now();
-        const name = `${s.modality} series ${s.seriesUid} #${n}`;
-        const err = bytes instanceof WasmPart ? viewer.addPart(name, bytes.address) : viewer.addFile(name, bytes);
-        addMs += performance.now() - t;
-        if (err) fileErrors.push(err);
-        progress[i].parts = n;
-        if (!previewed && s.modality === "CT") tryPreview();
-        if (!progress[i].shape) {
-          const shape = viewer.seriesShape(s.seriesUid);
-          if (shape) {
-            progress[i].shape = [...shape, Math.max(s.instanceCount ?? 0, 1)];
-            checkMemory();
-          }
+        memory = { total_bytes: total, warning: total > 2 * 1024 ** 3
+          ? `this study needs about ${(total / 1e9).toFixed(1)} GB of memory; the browser may run out` : warning };
+        report();
+        if (total > HARD_LIMIT_BYTES) {
+          abort.abort();
+          tooLarge = `Study ${study} needs about ${(total / 1e9).toFixed(1)} GB of memory, more than a ` +
+            `browser tab can hold (${(HARD_LIMIT_BYTES / 1e9).toFixed(1)} GB): open it on a workstation viewer or load fewer series`;
         }
       };
-      // CT: the slice order from the PACS index (QIDO-RS positions), asked for alongside the
-      // retrieval. Slices are decoded as they arrive either way; once the order is known,
-      // those already in move to their place and go to the GPU, and each later one goes
-      // straight there while the rest still arrives. Without it (a server that gives no
-      // positions, or PET, which is small) slices are placed when the series is complete.
-      if (s.modality === "CT" && streamCt) {
-        const t = performance.now();
-        instancesOfSeries({ base, study, series: s.seriesUid, token, signal: abort.signal })
-          .then((found) => {
-            const order = sliceOrder(found);
-            if (!order || abort.signal.aborted || retrieved) return;
-            viewer.expectSeries(s.seriesUid, order);
-            tryPreview();
-          })
-          .catch(() => {})
-          .finally(() => { qidoMs[s.modality] = performance.now() - t; });
-      }
-      await retrieveSeries({
-        base, study, series: s.seriesUid, token, signal: abort.signal,
-        onPart: add,
-        allocPart: (length) => new WasmPart(length),
-        releasePart: (part) => part instanceof WasmPart && viewer.freePart(part.address),
-        onProgress: ({ bytes, totalBytes }) => {
-          progress[i].bytes = bytes;
-          progress[i].totalBytes = totalBytes;
-          report();
-        },
-      });
-      // An order query that outlasts the retrieval is not waited for: the slices are all
-      // in, and placing them at open costs no more than the order would save.
-      progress[i].done = true;
+      let tooLarge = null;
       report();
-      tryPreview();
-    }));
-    try {
-      await retrieving;
-      retrieved = true;
-    } catch (e) {
+      // A first picture once the PET is in and the CT's centre slice has arrived (the CT's
+      // order comes from its QIDO query): the whole PET with that CT slice.
+      const petSeries = new Set(series.filter((s) => s.modality === "PT").map((s) => s.seriesUid));
+      let previewed = petSeries.size === 0 || !preview;
+      const tryPreview = () => {
+        if (previewed || abort.signal.aborted || progress.some((p) => petSeries.has(p.seriesUid) && !p.done)) return;
+        // Everything in already: the study itself comes next, a preview would only delay it.
+        if (progress.every((p) => p.done)) {
+          previewed = true;
+          return;
+        }
+        try {
+          const shown = viewer.preview(pet, ct);
+          if (shown) {
+            previewed = true;
+            post({ event: "preview", snapshot: JSON.parse(shown), at_ms: performance.now() - started });
+          }
+        } catch (e) {
+          previewed = true;
+          console.warn(`no preview: ${e?.message ?? e}`);
+        }
+      };
+      let retrieved = false;
+      // PET first: it is smaller and what the reader looks at first.
+      const order = series.map((s, i) => i).sort((a, b) =>
+        (series[a].modality === "PT" ? 0 : 1) - (series[b].modality === "PT" ? 0 : 1));
+      const retrieving = Promise.all(order.map(async (i) => {
+        const s = series[i];
+        let n = 0;
+        if (s.instanceCount > 0) viewer.expectCount(s.seriesUid, s.instanceCount);
+        const add = (bytes) => {
+          n += 1;
+          const t = performance.now();
+          const name = `${s.modality} series ${s.seriesUid} #${n}`;
+          const err = bytes instanceof WasmPart ? viewer.addPart(name, bytes.address) : viewer.addFile(name, bytes);
+          addMs += performance.now() - t;
+          if (err) fileErrors.push(err);
+          progress[i].parts = n;
+          if (!previewed && s.modality === "CT") tryPreview();
+          if (!progress[i].shape) {
+            const shape = viewer.seriesShape(s.seriesUid);
+            if (shape) {
+              progress[i].shape = [...shape, Math.max(s.instanceCount ?? 0, 1)];
+              checkMemory();
+            }
+          }
+        };
+        // CT: the slice order from the PACS index (QIDO-RS positions), asked for alongside the
+        // retrieval. Slices are decoded as they arrive either way; once the order is known,
+        // those already in move to their place and go to the GPU, and each later one goes
+        // straight there while the rest still arrives. Without it (a server that gives no
+        // positions, or PET, which is small) slices are placed when the series is complete.
+        if (s.modality === "CT" && streamCt) {
+          const t = performance.now();
+          instancesOfSeries({ base, study, series: s.seriesUid, token, signal: abort.signal })
+            .then((found) => {
+              const order = sliceOrder(found);
+              if (!order || abort.signal.aborted || retrieved) return;
+              viewer.expectSeries(s.seriesUid, order);
+              tryPreview();
+            })
+            .catch(() => {})
+            .finally(() => { qidoMs[s.modality] = performance.now() - t; });
+        }
+        await retrieveSeries({
+          base, study, series: s.seriesUid, token, signal: abort.signal,
+          onPart: add,
+          allocPart: (length) => new WasmPart(length),
+          releasePart: (part) => part instanceof WasmPart && viewer.freePart(part.address),
+          onProgress: ({ bytes, totalBytes }) => {
+            progress[i].bytes = bytes;
+            progress[i].totalBytes = totalBytes;
+            report();
+          },
+        });
+        // An order query that outlasts the retrieval is not waited for: the slices are all
+        // in, and placing them at open costs no more than the order would save.
+        progress[i].done = true;
+        report();
+        tryPreview();
+      }));
+      try {
+        await retrieving;
+        retrieved = true;
+      } catch (e) {
+        if (tooLarge) throw new Error(tooLarge);
+        throw e;
+      }
       if (tooLarge) throw new Error(tooLarge);
+      if (abort.signal.aborted) throw new DicomwebError("Loading was cancelled", { kind: "cancelled", status: 0 });
+      loadAbort = null;
+      const t_fetched = performance.now() - started;
+      const open = JSON.parse(viewer.open(pet, ct));
+      const t_opened = performance.now() - started;
+      return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, add_file_ms: addMs, qido_instances_ms: qidoMs, opened_ms: t_opened, open_ms: t_opened - t_fetched, wasm_memory_mb: wasmMemory ? wasmMemory.buffer.byteLength / 2 ** 20 : null, ...open.timing_ms } };
+    } catch (e) {
+      // A failed or cancelled load keeps nothing: no preview on screen, no half-filled
+      // buffers in memory (unless a newer load has started meanwhile).
+      if (loadAbort === abort || loadAbort === null) clearLoad();
       throw e;
     }
-    if (tooLarge) throw new Error(tooLarge);
-    if (abort.signal.aborted) throw new DicomwebError("Loading was cancelled", { kind: "cancelled", status: 0 });
-    loadAbort = null;
-    const t_fetched = performance.now() - started;
-    const open = JSON.parse(viewer.open(pet, ct));
-    const t_opened = performance.now() - started;
-    return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, add_file_ms: addMs, qido_instances_ms: qidoMs, opened_ms: t_opened, open_ms: t_opened - t_fetched, wasm_memory_mb: wasmMemory ? wasmMemory.buffer.byteLength / 2 ** 20 : null, ...open.timing_ms } };
   },
 
   cancel() {

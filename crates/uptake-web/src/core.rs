@@ -137,8 +137,6 @@ pub struct Core {
     preview_pet: Option<PetShown>,
     /// Whether the study opened last shows the PET exactly as its preview did.
     pet_as_previewed: bool,
-    /// The PET's centre, once every PET slice is in (the preview's CT slice is nearest it).
-    pet_centre: Option<[f64; 3]>,
     /// Where the preview's cursor was: the study opens there.
     preview_cursor: Option<[f64; 3]>,
     /// Canvas size, device pixels.
@@ -166,7 +164,6 @@ impl Core {
         self.preview_failed = false;
         self.preview_pet = None;
         self.pet_as_previewed = false;
-        self.pet_centre = None;
         self.preview_cursor = None;
         if self.previewing {
             self.viewer = None;
@@ -287,11 +284,8 @@ impl Core {
         if ordered.is_some() || self.expected.keys().any(|uid| ct.is_none_or(|c| c == uid)) {
             return ordered;
         }
-        if self.pet_centre.is_none() {
-            self.pet_centre =
-                crate::preview::pet_centre(self.instances.iter().map(|i| &i.header), pet);
-        }
-        let centre = self.pet_centre?;
+        // From the PET slices in now (a few hundred headers: cheap to redo per CT slice).
+        let centre = crate::preview::pet_centre(self.instances.iter().map(|i| &i.header), pet)?;
         let arrived = self.instances.iter().map(|i| &i.header).filter(|h| {
             ct.is_none_or(|c| c == h.series_uid)
                 && pooled(&self.pools, &h.series_uid, &h.sop_instance_uid)

@@ -372,6 +372,24 @@ impl Gfx {
         self.renderer.set_labels(&viewer.label_desc(&labels))
     }
 
+    /// Presents an empty (black) frame.
+    pub fn blank(&mut self) -> Result<(), RenderError> {
+        self.lost_error()?;
+        let size = [self.config.width, self.config.height];
+        let frame = match self.surface.get_current_texture() {
+            wgpu::CurrentSurfaceTexture::Success(t)
+            | wgpu::CurrentSurfaceTexture::Suboptimal(t) => t,
+            other => return Err(RenderError::Surface(format!("no frame: {other:?}"))),
+        };
+        let view = frame
+            .texture
+            .create_view(&wgpu::TextureViewDescriptor::default());
+        self.renderer
+            .render(&view, size, &[], [0.0, 0.0, 0.0, 1.0])?;
+        self.gpu.queue.present(frame);
+        Ok(())
+    }
+
     /// Draws `viewer`'s layout and presents it. A `preview` leaves the MIP out: it is the
     /// costly view on a software GPU, and the preview is drawn while the data still arrives.
     pub fn draw(&mut self, viewer: &Viewer, preview: bool) -> Result<(), RenderError> {

@@ -263,9 +263,15 @@ impl WebViewer {
 
     /// Forgets the files added so far.
     #[wasm_bindgen(js_name = clearFiles)]
+    /// A preview on screen is dropped and the canvas blanked.
     pub fn clear_files(&mut self) {
+        let previewing = self.core.previewing();
         self.core.clear_files();
         self.parts.clear();
+        if let (true, Some(g)) = (previewing, &mut self.gfx) {
+            // A blank frame is all there is to show; a GPU failure here shows at the next draw.
+            let _ = g.blank();
+        }
     }
 
     /// Opens the files added (PET and CT by UID, or the automatic choice): assembles the

@@ -593,3 +593,23 @@ fn a_preview_slice_that_arrives_first_waits_for_a_second_and_the_study_still_ope
         truth.ct.dims[2]
     );
 }
+
+#[test]
+fn a_load_given_up_during_its_preview_keeps_nothing() {
+    let Streamed { files, .. } = phantom_files_and_ct_order();
+    let mut core = Core::new([800, 600]);
+    for (name, bytes) in files {
+        core.add_file(&name, bytes).unwrap();
+        if core.preview(None, None).unwrap() {
+            break;
+        }
+    }
+    assert!(core.previewing());
+    core.clear_files();
+    assert!(!core.previewing() && core.viewer.is_none() && core.snapshot().is_none());
+    assert_eq!(core.files(), 0);
+    assert!(matches!(
+        core.open(None, None),
+        Err(uptake_web::core::OpenError::NoImages { .. })
+    ));
+}
