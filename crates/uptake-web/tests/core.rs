@@ -345,6 +345,22 @@ fn phantom_files_and_ct_order() -> Streamed {
     }
 }
 
+/// The readouts of `core` (open) at `points` equal those of the phantom opened in one go.
+fn reads_like_a_plain_open(core: &mut Core, points: &[[f64; 3]]) {
+    let (mut plain, _, _dir) = open_phantom();
+    plain.open(None, None).unwrap();
+    assert!(!plain.pet_as_previewed());
+    for [x, y, z] in points {
+        let at = format!(r#"{{"op":"set_cursor","point":[{x},{y},{z}]}}"#);
+        core.command(&cmd(&at)).unwrap();
+        plain.command(&cmd(&at)).unwrap();
+        assert_eq!(
+            core.snapshot().unwrap().values,
+            plain.snapshot().unwrap().values
+        );
+    }
+}
+
 #[test]
 fn preview_shows_the_whole_pet_with_the_ct_centre_slice_and_open_takes_it_over() {
     let Streamed {
@@ -436,19 +452,8 @@ fn preview_shows_the_whole_pet_with_the_ct_centre_slice_and_open_takes_it_over()
     let s = core.snapshot().unwrap();
     assert!(!s.preview);
     assert_eq!(pet_at(&core, lesion.centre_lps), Some(early));
-    let (mut plain, _, _dir2) = open_phantom();
-    plain.open(None, None).unwrap();
-    assert!(!plain.pet_as_previewed());
-    for l in &truth.lesions {
-        let [x, y, z] = l.centre_lps;
-        let at = format!(r#"{{"op":"set_cursor","point":[{x},{y},{z}]}}"#);
-        core.command(&cmd(&at)).unwrap();
-        plain.command(&cmd(&at)).unwrap();
-        assert_eq!(
-            core.snapshot().unwrap().values,
-            plain.snapshot().unwrap().values
-        );
-    }
+    let points: Vec<_> = truth.lesions.iter().map(|l| l.centre_lps).collect();
+    reads_like_a_plain_open(&mut core, &points);
     let v = core.viewer.as_ref().unwrap();
     assert_eq!(v.session.ct.as_ref().unwrap().slices.len(), order.len());
 }
@@ -486,16 +491,7 @@ fn a_ct_order_that_comes_late_places_the_slices_already_in() {
     }
     assert!(core.preview(None, None).unwrap());
     core.open(None, None).unwrap();
-    let (mut plain, _, _dir2) = open_phantom();
-    plain.open(None, None).unwrap();
-    let [x, y, z] = truth.lesions[1].centre_lps;
-    let at = format!(r#"{{"op":"set_cursor","point":[{x},{y},{z}]}}"#);
-    core.command(&cmd(&at)).unwrap();
-    plain.command(&cmd(&at)).unwrap();
-    assert_eq!(
-        core.snapshot().unwrap().values,
-        plain.snapshot().unwrap().values
-    );
+    reads_like_a_plain_open(&mut core, &[truth.lesions[1].centre_lps]);
 }
 
 #[test]
