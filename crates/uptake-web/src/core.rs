@@ -272,7 +272,7 @@ impl Core {
     }
 
     /// The CT slice a preview shows, once it has arrived: (series, SOP Instance UID).
-    fn preview_slice(&mut self, pet: Option<&str>, ct: Option<&str>) -> Option<(String, String)> {
+    fn preview_slice(&self, pet: Option<&str>, ct: Option<&str>) -> Option<(String, String)> {
         let pooled = |pools: &HashMap<String, SlicePool>, uid: &str, sop: &str| {
             pools.get(uid).is_some_and(|p| p.contains(sop))
         };
