@@ -270,33 +270,53 @@ impl Renderer {
         };
         let tex =
             VolumeTexture::allocate(&self.device, geometry, wgpu::TextureFormat::R16Float, label)?;
-        match slot {
-            VolumeSlot::Ct => self.ct = Some(tex),
-            VolumeSlot::Pet => self.pet = Some(tex),
-        }
-        self.bind_group = None;
+        self.replace_volume(slot, Some(tex));
         Ok(())
+    }
+
+    /// The texture in `slot`.
+    fn slot(&self, slot: VolumeSlot) -> Option<&VolumeTexture> {
+        match slot {
+            VolumeSlot::Ct => self.ct.as_ref(),
+            VolumeSlot::Pet => self.pet.as_ref(),
+        }
+    }
+
+    fn slot_mut(&mut self, slot: VolumeSlot) -> &mut Option<VolumeTexture> {
+        match slot {
+            VolumeSlot::Ct => &mut self.ct,
+            VolumeSlot::Pet => &mut self.pet,
+        }
+    }
+
+    /// The error for an empty `slot`.
+    fn no_volume(slot: VolumeSlot) -> RenderError {
+        RenderError::NoVolume(match slot {
+            VolumeSlot::Ct => "CT",
+            VolumeSlot::Pet => "PET",
+        })
+    }
+
+    /// Puts `tex` into `slot` (the views' bindings are then rebuilt); returns what was there.
+    fn replace_volume(
+        &mut self,
+        slot: VolumeSlot,
+        tex: Option<VolumeTexture>,
+    ) -> Option<VolumeTexture> {
+        self.bind_group = None;
+        std::mem::replace(self.slot_mut(slot), tex)
     }
 
     /// Takes the volume out of `slot` without freeing it (the slot is then empty): a volume
     /// still being filled can be set aside while another one is shown, and come back with
     /// [`Renderer::attach_volume`].
     pub fn detach_volume(&mut self, slot: VolumeSlot) -> Option<DetachedVolume> {
-        let tex = match slot {
-            VolumeSlot::Ct => self.ct.take(),
-            VolumeSlot::Pet => self.pet.take(),
-        }?;
-        self.bind_group = None;
-        Some(DetachedVolume(tex))
+        self.replace_volume(slot, None).map(DetachedVolume)
     }
 
     /// Puts a detached volume back into `slot`, replacing what is there.
     pub fn attach_volume(&mut self, slot: VolumeSlot, volume: DetachedVolume) {
-        match slot {
-            VolumeSlot::Ct => self.ct = Some(volume.0),
-            VolumeSlot::Pet => self.pet = Some(volume.0),
-        }
-        self.bind_group = None;
+        self.replace_volume(slot, Some(volume.0));
     }
 
     /// [`Renderer::write_slices`] into a detached volume.
@@ -320,11 +340,9 @@ impl Renderer {
         values: Voxels<'_>,
     ) -> Result<(), RenderError> {
         self.check_lost()?;
-        let tex = match slot {
-            VolumeSlot::Ct => self.ct.as_ref().ok_or(RenderError::NoVolume("CT"))?,
-            VolumeSlot::Pet => self.pet.as_ref().ok_or(RenderError::NoVolume("PET"))?,
-        };
-        tex.write_f16_slices(&self.queue, first, values)
+        self.slot(slot)
+            .ok_or(Self::no_volume(slot))?
+            .write_f16_slices(&self.queue, first, values)
     }
 
     /// Replaces the geometry of the volume in `slot` without touching its voxels (a volume
@@ -335,10 +353,7 @@ impl Renderer {
         geometry: &VolumeGeometry,
     ) -> Result<(), RenderError> {
         geometry.validate()?;
-        let tex = match slot {
-            VolumeSlot::Ct => self.ct.as_mut().ok_or(RenderError::NoVolume("CT"))?,
-            VolumeSlot::Pet => self.pet.as_mut().ok_or(RenderError::NoVolume("PET"))?,
-        };
+        let tex = self.slot_mut(slot).as_mut().ok_or(Self::no_volume(slot))?;
         if tex.geometry.dims != geometry.dims {
             return Err(RenderError::InvalidView(format!(
                 "the volume has dimensions {:?}, not {:?}",
@@ -362,11 +377,7 @@ impl Renderer {
 
     /// Removes a volume (its layer is then not drawn).
     pub fn clear_volume(&mut self, slot: VolumeSlot) {
-        match slot {
-            VolumeSlot::Ct => self.ct = None,
-            VolumeSlot::Pet => self.pet = None,
-        }
-        self.bind_group = None;
+        self.replace_volume(slot, None);
     }
 
     /// Uploads a segmentation label volume (replacing any previous one).
@@ -398,10 +409,7 @@ impl Renderer {
 
     /// Geometry of the volume in `slot`, if any.
     pub fn geometry(&self, slot: VolumeSlot) -> Option<VolumeGeometry> {
-        match slot {
-            VolumeSlot::Ct => self.ct.as_ref().map(|t| t.geometry),
-            VolumeSlot::Pet => self.pet.as_ref().map(|t| t.geometry),
-        }
+        self.slot(slot).map(|t| t.geometry)
     }
 
     fn bind_group(&mut self) -> &wgpu::BindGroup {

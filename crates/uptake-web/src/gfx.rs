@@ -374,31 +374,25 @@ impl Gfx {
 
     /// Presents an empty (black) frame.
     pub fn blank(&mut self) -> Result<(), RenderError> {
-        self.lost_error()?;
-        let size = [self.config.width, self.config.height];
-        let frame = match self.surface.get_current_texture() {
-            wgpu::CurrentSurfaceTexture::Success(t)
-            | wgpu::CurrentSurfaceTexture::Suboptimal(t) => t,
-            other => return Err(RenderError::Surface(format!("no frame: {other:?}"))),
-        };
-        let view = frame
-            .texture
-            .create_view(&wgpu::TextureViewDescriptor::default());
-        self.renderer
-            .render(&view, size, &[], [0.0, 0.0, 0.0, 1.0])?;
-        self.gpu.queue.present(frame);
-        Ok(())
+        self.present(&[])
     }
 
     /// Draws `viewer`'s layout and presents it. A `preview` leaves the MIP out: it is the
     /// costly view on a software GPU, and the preview is drawn while the data still arrives.
     pub fn draw(&mut self, viewer: &Viewer, preview: bool) -> Result<(), RenderError> {
-        self.lost_error()?;
         let size = [self.config.width, self.config.height];
         let mut viewports = frame_viewports(viewer, size);
         if preview {
             viewports.retain(|v| !matches!(v.kind, uptake_render::ViewKind::Mip));
         }
+        self.present(&viewports)
+    }
+
+    /// Renders `viewports` on a black canvas frame and presents it. A surface that gives no
+    /// frame even after being configured again marks the device lost.
+    fn present(&mut self, viewports: &[Viewport]) -> Result<(), RenderError> {
+        self.lost_error()?;
+        let size = [self.config.width, self.config.height];
         let frame = match self.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(t)
             | wgpu::CurrentSurfaceTexture::Suboptimal(t) => t,
@@ -426,7 +420,7 @@ impl Gfx {
             .texture
             .create_view(&wgpu::TextureViewDescriptor::default());
         self.renderer
-            .render(&view, size, &viewports, [0.0, 0.0, 0.0, 1.0])?;
+            .render(&view, size, viewports, [0.0, 0.0, 0.0, 1.0])?;
         self.gpu.queue.present(frame);
         Ok(())
     }
