@@ -61,5 +61,8 @@ pub use overlays::{
 pub use picking::{pick_mip, pick_plane, MipHit};
 pub use renderer::{DetachedVolume, Rect, Renderer, Scene, ViewKind, Viewport, VolumeSlot};
 pub use view::{Camera, Orientation};
-pub use volume::{LabelDesc, ValueKind, VolumeDesc, VolumeGeometry, Voxels};
+pub use volume::{
+    f16_le_of_f32, f16_le_of_i16, LabelDesc, ValueKind, VolumeDesc, VolumeGeometry, VoxelSource,
+    Voxels,
+};
 pub use wgpu;

@@ -117,6 +117,20 @@ impl VolumeGeometry {
     }
 }
 
+/// Voxel values held in a form the renderer cannot borrow as one slice: packed (a CT kept
+/// losslessly compressed on the CPU) or computed on the fly (SUV from stored values and a
+/// per-slice factor). The renderer asks for one slice at a time, so no whole-volume copy is
+/// ever made for the upload.
+pub trait VoxelSource: std::fmt::Debug + Sync {
+    /// Number of values (i fastest, then j, then k).
+    fn len(&self) -> usize;
+    /// Value `n` as displayed (NaN as 0); `None` past the end.
+    fn get(&self, n: usize) -> Option<f64>;
+    /// Values `range` (within one slice or whole slices) as little-endian f16 bits; use
+    /// [`f16_le_of_i16`] / [`f16_le_of_f32`] for the conversion.
+    fn f16_le(&self, range: std::ops::Range<usize>) -> Vec<u16>;
+}
+
 /// Voxel values, i fastest then j then k (the layout of an ndarray `[k, j, i]` in standard
 /// order). CT usually stays i16 (decision 7: no f32 copy of a whole CT).
 #[derive(Debug, Clone, Copy)]
@@ -125,6 +139,29 @@ pub enum Voxels<'a> {
     F32(&'a [f32]),
     /// Integer values (HU).
     I16(&'a [i16]),
+    /// Values read slice by slice from another representation.
+    Source(&'a dyn VoxelSource),
+}
+
+/// i16 values as little-endian f16 bits, through a 65 536-entry table (each i16 has one f16),
+/// which matters in WebAssembly, where every float→half conversion is done in software.
+pub fn f16_le_of_i16(values: &[i16]) -> Vec<u16> {
+    let table = i16_to_f16_table();
+    values
+        .iter()
+        .map(|&x| table[x as u16 as usize].to_le())
+        .collect()
+}
+
+/// f32 values as little-endian f16 bits; NaN becomes 0 (as displayed).
+pub fn f16_le_of_f32(values: impl IntoIterator<Item = f32>) -> Vec<u16> {
+    values
+        .into_iter()
+        .map(|x| {
+            let x = if x.is_nan() { 0.0 } else { x };
+            half::f16::from_f32(x).to_bits().to_le()
+        })
+        .collect()
 }
 
 impl Voxels<'_> {
@@ -133,6 +170,7 @@ impl Voxels<'_> {
         match self {
             Voxels::F32(v) => v.len(),
             Voxels::I16(v) => v.len(),
+            Voxels::Source(s) => s.len(),
         }
     }
 
@@ -146,6 +184,7 @@ impl Voxels<'_> {
         match self {
             Voxels::F32(v) => v.get(n).map(|x| if x.is_nan() { 0.0 } else { *x as f64 }),
             Voxels::I16(v) => v.get(n).map(|x| *x as f64),
+            Voxels::Source(s) => s.get(n),
         }
     }
 
@@ -155,20 +194,9 @@ impl Voxels<'_> {
     /// where every float→half conversion is done in software.
     pub(crate) fn f16_le(&self, range: std::ops::Range<usize>) -> Vec<u16> {
         match self {
-            Voxels::F32(v) => v[range]
-                .iter()
-                .map(|&x| {
-                    let x = if x.is_nan() { 0.0 } else { x };
-                    half::f16::from_f32(x).to_bits().to_le()
-                })
-                .collect(),
-            Voxels::I16(v) => {
-                let table = i16_to_f16_table();
-                v[range]
-                    .iter()
-                    .map(|&x| table[x as u16 as usize].to_le())
-                    .collect()
-            }
+            Voxels::F32(v) => f16_le_of_f32(v[range].iter().copied()),
+            Voxels::I16(v) => f16_le_of_i16(&v[range]),
+            Voxels::Source(s) => s.f16_le(range),
         }
     }
 }
