@@ -4,6 +4,7 @@
 use crate::error::{AssembleError, InstanceError, Problem};
 use crate::geometry::{trilinear_corners, Geometry, Vec3};
 use crate::instance::DicomInstance;
+use crate::packed::PackedVolume;
 use crate::par;
 use crate::pixels::Voxel;
 use crate::stack::{FrameRef, SliceProblem, StackPlan};
@@ -19,6 +20,9 @@ pub enum Voxels {
     I16(Array3<i16>),
     /// Rescaled values in f32.
     F32(Array3<f32>),
+    /// Integral values that fit in 16 bits, packed losslessly slice by slice (the CPU copy of
+    /// a CT streamed into a viewer; see [`crate::packed`]).
+    Packed(PackedVolume),
 }
 
 impl Voxels {
@@ -27,6 +31,7 @@ impl Voxels {
         match self {
             Voxels::I16(a) => a.get([k, j, i]).map(|v| *v as f64),
             Voxels::F32(a) => a.get([k, j, i]).map(|v| *v as f64),
+            Voxels::Packed(p) => p.get(k, j, i).map(f64::from),
         }
     }
 
@@ -35,6 +40,7 @@ impl Voxels {
         match self {
             Voxels::I16(a) => a.len() * 2,
             Voxels::F32(a) => a.len() * 4,
+            Voxels::Packed(p) => p.byte_len(),
         }
     }
 
@@ -43,6 +49,7 @@ impl Voxels {
         match self {
             Voxels::I16(_) => "i16",
             Voxels::F32(_) => "f32",
+            Voxels::Packed(_) => "i16 (packed)",
         }
     }
 }

@@ -26,6 +26,7 @@ fn same(a: &Volume, b: &Volume) {
     assert_eq!(a.units, b.units);
     match (&a.voxels, &b.voxels) {
         (Voxels::I16(x), Voxels::I16(y)) => assert!(x == y, "i16 voxels differ"),
+        (Voxels::Packed(x), Voxels::I16(y)) => assert!(x.to_array() == y, "packed voxels differ"),
         (Voxels::F32(x), Voxels::F32(y)) => {
             assert!(x
                 .iter()
@@ -40,18 +41,29 @@ fn same(a: &Volume, b: &Volume) {
     }
 }
 
+/// A pool for `series` with this early order, packing CT slices or not.
+fn new_pool(series: &str, order: &[String], pack: bool) -> SlicePool {
+    let pool = SlicePool::new(series, order);
+    if pack {
+        pool.with_packing()
+    } else {
+        pool
+    }
+}
+
 /// Parses one file and decodes its slice into its series' pool (made with no early order and
 /// `hint` slices expected when it is the series' first file).
 fn pool_in(
     pools: &mut HashMap<String, SlicePool>,
     (name, bytes): &(String, Vec<u8>),
     hint: usize,
+    pack: bool,
 ) -> DicomInstance {
     let mut inst = DicomInstance::from_bytes(name, bytes).unwrap();
     let s = inst.header.series_uid.clone();
     pools
         .entry(s.clone())
-        .or_insert_with(|| SlicePool::new(&s, &[]).with_capacity_hint(hint))
+        .or_insert_with(|| new_pool(&s, &[], pack).with_capacity_hint(hint))
         .add(&mut inst)
         .unwrap();
     inst
@@ -63,6 +75,7 @@ fn pool_in(
 fn stream(
     files: &[(String, Vec<u8>)],
     expected: &HashMap<String, Vec<String>>,
+    pack: bool,
 ) -> (LoadedStudy, Vec<(Volume, bool)>) {
     let mut pools: HashMap<String, SlicePool> = HashMap::new();
     let mut instances = Vec::new();
@@ -70,7 +83,7 @@ fn stream(
         let mut inst = DicomInstance::from_bytes(n, b).unwrap();
         let series = inst.header.series_uid.clone();
         let pool = pools.entry(series.clone()).or_insert_with(|| {
-            SlicePool::new(&series, expected.get(&series).map_or(&[][..], |v| v))
+            new_pool(&series, expected.get(&series).map_or(&[][..], |v| v), pack)
         });
         assert!(matches!(pool.add(&mut inst).unwrap(), Pooled::At(_)));
         instances.push(inst);
@@ -123,8 +136,19 @@ fn streamed_volumes_equal_whole_file_assembly_in_any_order() {
         ("wrong order", &wrong, false),
         ("no order", &none, false),
     ] {
-        for arrival in [files.clone(), shuffled(&files)] {
-            let (study, got) = stream(&arrival, order);
+        for (arrival, pack) in [
+            (files.clone(), false),
+            (shuffled(&files), false),
+            (files.clone(), true),
+            (shuffled(&files), true),
+        ] {
+            let (study, got) = stream(&arrival, order, pack);
+            assert_eq!(
+                got.iter()
+                    .any(|(v, _)| matches!(v.voxels, Voxels::Packed(_))),
+                pack,
+                "{label}: the CT is packed when asked"
+            );
             assert_eq!(got.len(), want.len(), "{label}");
             for ((v, was_in_order), w) in got.iter().zip(&want) {
                 same(v, w);
@@ -153,15 +177,18 @@ fn a_split_series_is_copied_out_of_its_pool_per_plan() {
     write_study(dir.path(), &opts).unwrap();
     let files = read_study_files(dir.path()).unwrap();
     let reference = LoadedStudy::from_instances(parse(&files));
-    let (study, _) = {
+    for pack in [false, true] {
         let mut pools: HashMap<String, SlicePool> = HashMap::new();
-        let instances = files.iter().map(|f| pool_in(&mut pools, f, 0)).collect();
-        (LoadedStudy::from_streamed(instances, pools), ())
-    };
-    for (p, q) in study.plans.iter().zip(&reference.plans) {
-        match study.pooled_volume(p) {
-            Some(v) => same(&v.unwrap().0, &reference.volume(q).unwrap()),
-            None => panic!("series {} not assembled from its pool", p.series_uid),
+        let instances = files
+            .iter()
+            .map(|f| pool_in(&mut pools, f, 0, pack))
+            .collect();
+        let study = LoadedStudy::from_streamed(instances, pools);
+        for (p, q) in study.plans.iter().zip(&reference.plans) {
+            match study.pooled_volume(p) {
+                Some(v) => same(&v.unwrap().0, &reference.volume(q).unwrap()),
+                None => panic!("series {} not assembled from its pool", p.series_uid),
+            }
         }
     }
 }
@@ -184,7 +211,12 @@ fn an_order_adopted_after_slices_arrived_moves_them_to_their_slots() {
             .map(|s| s.sop_instance_uid.clone())
             .collect()
     };
-    for (label, reversed) in [("right order", false), ("wrong order", true)] {
+    for (label, reversed, pack) in [
+        ("right order", false, false),
+        ("wrong order", true, false),
+        ("right order, packed", false, true),
+        ("wrong order, packed", true, true),
+    ] {
         for late in [0, 1, 7, files.len() / 2, files.len()] {
             let mut pools: HashMap<String, SlicePool> = HashMap::new();
             let mut instances = Vec::new();
@@ -196,7 +228,7 @@ fn an_order_adopted_after_slices_arrived_moves_them_to_their_slots() {
                     }
                     let pool = pools
                         .entry(series.clone())
-                        .or_insert_with(|| SlicePool::new(series, &[]));
+                        .or_insert_with(|| new_pool(series, &[], pack));
                     let before = pool.len();
                     let slots = pool.adopt_order(&order).unwrap();
                     assert_eq!(slots.len(), before, "{label} after {late}");
@@ -210,6 +242,10 @@ fn an_order_adopted_after_slices_arrived_moves_them_to_their_slots() {
                                 (uptake_dicom::PoolSlice::F32(s), Voxels::F32(a)) => {
                                     s == a.index_axis(ndarray::Axis(0), k).as_slice().unwrap()
                                 }
+                                (uptake_dicom::PoolSlice::Packed(s), Voxels::I16(a)) => {
+                                    s.unpack()
+                                        == a.index_axis(ndarray::Axis(0), k).as_slice().unwrap()
+                                }
                                 _ => false,
                             };
                             assert!(got, "{label} after {late}: slot {k}");
@@ -222,7 +258,7 @@ fn an_order_adopted_after_slices_arrived_moves_them_to_their_slots() {
                 if i == late {
                     adopt(&mut pools);
                 }
-                instances.push(pool_in(&mut pools, f, 0));
+                instances.push(pool_in(&mut pools, f, 0, pack));
             }
             if late == files.len() {
                 adopt(&mut pools);
@@ -257,7 +293,10 @@ fn an_instance_count_no_memory_can_hold_is_dropped_not_fatal() {
     let reference = LoadedStudy::from_instances(parse(&files));
     for hint in [1usize << 40, usize::MAX / 2] {
         let mut pools: HashMap<String, SlicePool> = HashMap::new();
-        let instances = files.iter().map(|f| pool_in(&mut pools, f, hint)).collect();
+        let instances = files
+            .iter()
+            .map(|f| pool_in(&mut pools, f, hint, false))
+            .collect();
         let study = LoadedStudy::from_streamed(instances, pools);
         for (p, q) in study.plans.iter().zip(&reference.plans) {
             same(
@@ -266,4 +305,49 @@ fn an_instance_count_no_memory_can_hold_is_dropped_not_fatal() {
             );
         }
     }
+}
+
+/// Rewrites the RescaleIntercept (0028,1052) of an Explicit VR Little Endian file in place
+/// with a value of the same length.
+fn set_intercept(bytes: &mut [u8], value: &str) {
+    let tag = [0x28, 0x00, 0x52, 0x10, b'D', b'S'];
+    let at = bytes
+        .windows(tag.len())
+        .position(|w| w == tag)
+        .expect("a RescaleIntercept");
+    let len = u16::from_le_bytes([bytes[at + 6], bytes[at + 7]]) as usize;
+    let mut text = value.as_bytes().to_vec();
+    assert!(text.len() <= len, "{value} does not fit in {len} bytes");
+    text.resize(len, b' ');
+    bytes[at + 8..at + 8 + len].copy_from_slice(&text);
+}
+
+#[test]
+fn a_packed_series_with_a_value_beyond_i16_is_widened_exactly() {
+    // One CT slice in the middle of the arrival whose HU do not fit in i16: the slices packed
+    // before it are unpacked into f32 with the rest, and the volume equals whole-file assembly.
+    let dir = tempfile::tempdir().unwrap();
+    write_study(dir.path(), &PhantomOptions::default()).unwrap();
+    let mut files = read_study_files(dir.path()).unwrap();
+    let ct: Vec<usize> = (0..files.len())
+        .filter(|&i| {
+            DicomInstance::from_bytes(&files[i].0, &files[i].1)
+                .unwrap()
+                .header
+                .modality
+                == "CT"
+        })
+        .collect();
+    let hot = ct[ct.len() / 2];
+    set_intercept(&mut files[hot].1, "32000");
+    let reference = LoadedStudy::from_instances(parse(&files));
+    let ct_plan = reference.plans.iter().find(|p| p.modality == "CT").unwrap();
+    let want = reference.volume(ct_plan).unwrap();
+    assert!(
+        matches!(want.voxels, Voxels::F32(_)),
+        "the reference is f32"
+    );
+    let (_, got) = stream(&files, &HashMap::new(), true);
+    let (v, _) = got.iter().find(|(v, _)| v.modality == "CT").unwrap();
+    same(v, &want);
 }
