@@ -85,6 +85,7 @@ impl SuvVolume {
         let mut values = match volume.voxels {
             Voxels::F32(a) => a,
             Voxels::I16(a) => a.mapv(f32::from),
+            Voxels::Packed(p) => p.to_array().mapv(f32::from),
         };
         for (k, mut slice) in values.axis_iter_mut(Axis(0)).enumerate() {
             let f = factor.factor_for_slice(k).unwrap_or(f64::NAN);

@@ -51,6 +51,7 @@ fn main() {
     let ct_values = match &ct.voxels {
         uptake_dicom::Voxels::I16(a) => Voxels::I16(a.as_slice().expect("standard layout")),
         uptake_dicom::Voxels::F32(a) => Voxels::F32(a.as_slice().expect("standard layout")),
+        uptake_dicom::Voxels::Packed(_) => panic!("whole-file assembly does not pack"),
     };
     let ct_desc = VolumeDesc::new(geometry(&ct.geometry), ct_values, ValueKind::Hu).expect("CT");
     let pet_desc = VolumeDesc::new(

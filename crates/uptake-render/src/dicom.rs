@@ -1,34 +1,14 @@
-//! Feature `dicom`: conversions from `uptake-dicom` / `uptake-quant` volumes, and the whole
-//! `uptake render PATH ...` command (load a study folder, SUV, render, write a PNG).
+//! Feature `dicom`: conversions from `uptake-dicom` / `uptake-quant` volumes, and (natively)
+//! the whole `uptake render PATH ...` command (see [`crate::study`]).
 
-use std::path::{Path, PathBuf};
+#[cfg(not(target_arch = "wasm32"))]
+pub use crate::study::{render_loaded_study_png, render_study_png, StudyRenderError};
 
-use thiserror::Error;
-use uptake_dicom::{Geometry, LoadedStudy, Volume};
-use uptake_quant::suv::{SuvOverrides, SuvType};
+use uptake_dicom::{Geometry, PackedVolume, Volume};
 use uptake_quant::SuvVolume;
 
-use crate::cli::{render_scene_on, RenderRequest};
 use crate::error::RenderError;
-use crate::renderer::Scene;
-use crate::volume::{ValueKind, VolumeDesc, VolumeGeometry, Voxels};
-
-/// Why a study could not be rendered.
-#[derive(Debug, Error)]
-pub enum StudyRenderError {
-    /// No CT or PET series in the folder.
-    #[error("no CT or PET series found under {0}")]
-    NoImages(String),
-    /// A series could not be assembled into a volume.
-    #[error("{0}")]
-    Assemble(String),
-    /// The SUV factor was refused (show the reason; never a substitute).
-    #[error("SUV: {0}")]
-    Suv(#[from] uptake_quant::QuantError),
-    /// Rendering failed.
-    #[error(transparent)]
-    Render(#[from] RenderError),
-}
+use crate::volume::{f16_le_of_i16, ValueKind, VolumeDesc, VolumeGeometry, VoxelSource, Voxels};
 
 /// The renderer's geometry of an `uptake-dicom` geometry.
 pub fn geometry(g: &Geometry) -> VolumeGeometry {
@@ -40,17 +20,56 @@ pub fn geometry(g: &Geometry) -> VolumeGeometry {
     }
 }
 
-/// A CT volume (HU) as the renderer's input, borrowing its voxels (i16 stays i16).
-pub fn ct_desc(v: &Volume) -> Result<VolumeDesc<'_>, RenderError> {
-    let values = match &v.voxels {
+/// The voxels of an `uptake-dicom` volume as the renderer's input, borrowed (i16 stays i16,
+/// a packed CT is read slice by slice); `None` for an array not in standard layout.
+pub fn voxels(v: &Volume) -> Option<Voxels<'_>> {
+    match &v.voxels {
         uptake_dicom::volume::Voxels::I16(a) => a.as_slice().map(Voxels::I16),
         uptake_dicom::volume::Voxels::F32(a) => a.as_slice().map(Voxels::F32),
+        uptake_dicom::volume::Voxels::Packed(p) => Some(Voxels::Source(p)),
     }
-    .ok_or(RenderError::WrongLength {
+}
+
+/// A CT volume (HU) as the renderer's input, borrowing its voxels.
+pub fn ct_desc(v: &Volume) -> Result<VolumeDesc<'_>, RenderError> {
+    let values = voxels(v).ok_or(RenderError::WrongLength {
         expected: v.geometry.dims.iter().product(),
         got: 0,
     })?;
     VolumeDesc::new(geometry(&v.geometry), values, ValueKind::Hu)
+}
+
+/// A packed CT is read slice by slice: one slice is unpacked at a time for the upload.
+impl VoxelSource for PackedVolume {
+    fn len(&self) -> usize {
+        PackedVolume::len(self)
+    }
+
+    fn get(&self, n: usize) -> Option<f64> {
+        let per = self.per_slice();
+        if per == 0 {
+            return None;
+        }
+        self.slice(n / per)?.get(n % per).map(f64::from)
+    }
+
+    fn f16_le(&self, range: std::ops::Range<usize>) -> Vec<u16> {
+        let per = self.per_slice().max(1);
+        let mut out = Vec::with_capacity(range.len());
+        let mut slice = vec![0i16; per];
+        let mut n = range.start;
+        while n < range.end {
+            let k = n / per;
+            let unpacked = self.slice(k).is_some_and(|s| s.unpack_into(&mut slice));
+            if !unpacked {
+                slice.fill(0);
+            }
+            let (from, to) = (n - k * per, (range.end - k * per).min(per));
+            out.extend(f16_le_of_i16(&slice[from..to]));
+            n = k * per + to;
+        }
+        out
+    }
 }
 
 /// A PET SUV volume as the renderer's input (missing slices, NaN, display as 0).
@@ -60,56 +79,4 @@ pub fn suv_desc(v: &SuvVolume) -> Result<VolumeDesc<'_>, RenderError> {
         got: 0,
     })?;
     VolumeDesc::new(geometry(&v.geometry), Voxels::F32(values), ValueKind::Suv)
-}
-
-/// `uptake render PATH ...`: loads the study under `path`, converts the PET to SUVbw (a
-/// refused SUV is an error with its reason), renders `req` offscreen and writes `out` (PNG).
-/// Returns the adapter used, e.g. `llvmpipe (...) (Vulkan)`.
-pub fn render_study_png(
-    path: &Path,
-    req: &RenderRequest,
-    out: &Path,
-) -> Result<String, StudyRenderError> {
-    let study = uptake_dicom::load_paths(&[PathBuf::from(path)]);
-    render_loaded_study_png(&study, &path.display().to_string(), req, out)
-}
-
-/// Like [`render_study_png`] for a study already loaded (from files or DICOMweb); `name` says
-/// where it came from in error messages.
-pub fn render_loaded_study_png(
-    study: &LoadedStudy,
-    name: &str,
-    req: &RenderRequest,
-    out: &Path,
-) -> Result<String, StudyRenderError> {
-    let pet_plan = study.pet_plan();
-    let ct = match study.ct_plan(pet_plan) {
-        Some(plan) => Some(
-            study
-                .volume(plan)
-                .map_err(|e| StudyRenderError::Assemble(e.to_string()))?,
-        ),
-        None => None,
-    };
-    let suv = match pet_plan {
-        Some(plan) => Some(SuvVolume::from_plan(
-            study,
-            plan,
-            SuvType::Bw,
-            &SuvOverrides::default(),
-        )?),
-        None => None,
-    };
-    if ct.is_none() && suv.is_none() {
-        return Err(StudyRenderError::NoImages(name.to_string()));
-    }
-    let scene = Scene {
-        ct: ct.as_ref().map(ct_desc).transpose()?,
-        pet: suv.as_ref().map(suv_desc).transpose()?,
-        labels: None,
-    };
-    let gpu = crate::Gpu::headless_blocking()?;
-    let image = render_scene_on(&gpu, &scene, req)?;
-    image.save_png(out)?;
-    Ok(gpu.adapter_name())
 }

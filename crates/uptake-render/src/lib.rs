@@ -44,6 +44,8 @@ pub mod picking;
 mod pipelines;
 pub mod renderer;
 pub mod shaders;
+#[cfg(all(feature = "dicom", not(target_arch = "wasm32")))]
+pub mod study;
 mod textures;
 pub mod view;
 pub mod volume;

@@ -61,10 +61,7 @@ pub fn render_geometry(g: &Geometry) -> VolumeGeometry {
 }
 
 fn raw_desc(v: &Volume) -> Option<VolumeDesc<'_>> {
-    let values = match &v.voxels {
-        uptake_dicom::Voxels::F32(a) => uptake_render::Voxels::F32(a.as_slice()?),
-        uptake_dicom::Voxels::I16(a) => uptake_render::Voxels::I16(a.as_slice()?),
-    };
+    let values = uptake_render::dicom::voxels(v)?;
     VolumeDesc::new(render_geometry(&v.geometry), values, ValueKind::Suv).ok()
 }
 
@@ -738,11 +735,7 @@ impl Viewer {
     /// The CT volume as the renderer's input (HU), when the session has a CT.
     pub fn ct_desc(&self) -> Option<VolumeDesc<'_>> {
         let ct = self.session.ct.as_ref()?;
-        let values = match &ct.voxels {
-            uptake_dicom::Voxels::F32(a) => uptake_render::Voxels::F32(a.as_slice()?),
-            uptake_dicom::Voxels::I16(a) => uptake_render::Voxels::I16(a.as_slice()?),
-        };
-        VolumeDesc::new(render_geometry(&ct.geometry), values, ValueKind::Hu).ok()
+        uptake_render::dicom::ct_desc(ct).ok()
     }
 
     /// The PET as the renderer's input: SUV, or the stored units (Bq/ml) when SUV is refused.

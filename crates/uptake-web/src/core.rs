@@ -365,7 +365,11 @@ impl Core {
         let expected = self.expected.get(&series_uid);
         let count = self.counts.get(&series_uid).copied().unwrap_or(0);
         let pool = self.pools.entry(series_uid.clone()).or_insert_with(|| {
-            SlicePool::new(&series_uid, expected.map_or(&[][..], |v| v)).with_capacity_hint(count)
+            // CT is kept packed: the GPU holds the display copy, the CPU an exact one for
+            // readouts and re-uploads at about 35–50 % of its plain size.
+            SlicePool::new(&series_uid, expected.map_or(&[][..], |v| v))
+                .with_capacity_hint(count)
+                .with_packing()
         });
         let pooled = match pool.add(&mut inst) {
             Ok(p) => p,

@@ -244,9 +244,14 @@ impl WebViewer {
         if index >= order.len() {
             return;
         }
+        let unpacked;
         let values = match self.core.pooled_slice(series_uid, index) {
             Some(uptake_dicom::PoolSlice::I16(v)) => Voxels::I16(v),
             Some(uptake_dicom::PoolSlice::F32(v)) => Voxels::F32(v),
+            Some(uptake_dicom::PoolSlice::Packed(p)) => {
+                unpacked = p.unpack();
+                Voxels::I16(&unpacked)
+            }
             None => return,
         };
         let dims = [shape[0], shape[1], order.len()];

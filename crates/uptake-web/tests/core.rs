@@ -24,7 +24,7 @@ fn cmd(json: &str) -> Command {
 
 #[test]
 fn opens_the_phantom_with_banner_views_and_errors_reported() {
-    let (mut core, truth, _dir) = open_phantom();
+    let (mut core, truth, dir) = open_phantom();
     let report = core.open(None, None).unwrap();
     assert_eq!(report.images + 1, report.files);
     assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
@@ -59,6 +59,27 @@ fn opens_the_phantom_with_banner_views_and_errors_reported() {
     let nhs = format!("{} {} {}", &digits[..3], &digits[3..6], &digits[6..]);
     assert!(s.banner.contains(&nhs), "{}", s.banner);
     assert_eq!(s.colormap_stops.len(), 11);
+    // The CT is held packed (a CPU copy beside the GPU's), every HU equal to a file load.
+    let ct = core.viewer.as_ref().unwrap().session.ct.as_ref().unwrap();
+    let uptake_dicom::Voxels::Packed(packed) = &ct.voxels else {
+        panic!("the CT is {}, not packed", ct.voxels.type_name());
+    };
+    let plain = uptake_dicom::load_paths(&[dir.path().to_path_buf()]);
+    let want = plain
+        .volume(plain.ct_plan(plain.pet_plan()).unwrap())
+        .unwrap();
+    let uptake_dicom::Voxels::I16(want) = &want.voxels else {
+        panic!("a file load gives i16 HU");
+    };
+    assert!(
+        packed.to_array() == *want,
+        "packed HU differ from the files"
+    );
+    let ratio = packed.byte_len() as f64 / (want.len() * 2) as f64;
+    assert!(
+        ratio < 0.6,
+        "the CT is packed to {ratio:.2} of its plain size"
+    );
 }
 
 #[test]

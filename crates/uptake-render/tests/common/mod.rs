@@ -59,6 +59,7 @@ pub fn load_study(name: &str, opts: &PhantomOptions) -> Study {
     let ct_values = match &ct.voxels {
         uptake_dicom::Voxels::I16(a) => a.iter().copied().collect(),
         uptake_dicom::Voxels::F32(a) => a.iter().map(|v| *v as i16).collect(),
+        uptake_dicom::Voxels::Packed(p) => p.to_array().into_iter().collect(),
     };
     Study {
         truth,
