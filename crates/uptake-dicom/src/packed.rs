@@ -114,6 +114,13 @@ impl PackedSlice {
     /// Unpacks every value into `out` (its length must be [`PackedSlice::len`]); `false`
     /// (and `out` partly written) when it is not.
     pub fn unpack_into(&self, out: &mut [i16]) -> bool {
+        self.unpack_map_into(out, |v| v)
+    }
+
+    /// Unpacks every value through `map` into `out` (its length must be
+    /// [`PackedSlice::len`]), in one pass: e.g. straight to the f16 bits of a GPU upload.
+    /// `false` (and `out` partly written) when the length is wrong.
+    pub fn unpack_map_into<T>(&self, out: &mut [T], map: impl Fn(i16) -> T) -> bool {
         if out.len() != self.len {
             return false;
         }
@@ -125,7 +132,7 @@ impl PackedSlice {
             let Some(payload) = self.bytes.get(at + HEADER..at + size) else {
                 return false;
             };
-            unpack_block(payload, b, lo, block);
+            unpack_block(payload, b, lo, block, &map);
             at += size;
         }
         true
@@ -171,10 +178,12 @@ impl PackedSlice {
     }
 }
 
-/// Writes the `out.len()` values of one block from its payload words.
-fn unpack_block(payload: &[u8], b: u32, lo: i16, out: &mut [i16]) {
+/// Writes the `out.len()` values of one block from its payload words, through `map`.
+fn unpack_block<T>(payload: &[u8], b: u32, lo: i16, out: &mut [T], map: &impl Fn(i16) -> T) {
     if b == 0 {
-        out.fill(lo);
+        for v in out {
+            *v = map(lo);
+        }
         return;
     }
     let mask = (1u64 << b) - 1;
@@ -189,7 +198,7 @@ fn unpack_block(payload: &[u8], b: u32, lo: i16, out: &mut [i16]) {
             acc |= words.next().unwrap_or(0) << bits;
             bits += 32;
         }
-        *v = (lo + (acc & mask) as i32) as i16;
+        *v = map((lo + (acc & mask) as i32) as i16);
         acc >>= b;
         bits -= b;
     }

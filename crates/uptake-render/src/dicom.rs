@@ -8,7 +8,9 @@ use uptake_dicom::{Geometry, PackedVolume, Volume};
 use uptake_quant::SuvVolume;
 
 use crate::error::RenderError;
-use crate::volume::{f16_le_of_i16, ValueKind, VolumeDesc, VolumeGeometry, VoxelSource, Voxels};
+use crate::volume::{
+    f16_le_of_i16, i16_to_f16_table, ValueKind, VolumeDesc, VolumeGeometry, VoxelSource, Voxels,
+};
 
 /// The renderer's geometry of an `uptake-dicom` geometry.
 pub fn geometry(g: &Geometry) -> VolumeGeometry {
@@ -55,6 +57,18 @@ impl VoxelSource for PackedVolume {
 
     fn f16_le(&self, range: std::ops::Range<usize>) -> Vec<u16> {
         let per = self.per_slice().max(1);
+        // Whole slices (what uploads ask for): unpacked straight to f16, in one pass.
+        if range.start % per == 0 && range.len() % per == 0 {
+            let table = i16_to_f16_table();
+            let mut out = vec![0u16; range.len()];
+            for (n, chunk) in out.chunks_mut(per).enumerate() {
+                let k = range.start / per + n;
+                if let Some(s) = self.slice(k) {
+                    s.unpack_map_into(chunk, |v| table[v as u16 as usize].to_le());
+                }
+            }
+            return out;
+        }
         let mut out = Vec::with_capacity(range.len());
         let mut slice = vec![0i16; per];
         let mut n = range.start;
@@ -79,4 +93,44 @@ pub fn suv_desc(v: &SuvVolume) -> Result<VolumeDesc<'_>, RenderError> {
         got: 0,
     })?;
     VolumeDesc::new(geometry(&v.geometry), Voxels::F32(values), ValueKind::Suv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_packed_volume_uploads_and_reads_like_its_plain_array() {
+        let (nk, nj, ni) = (4, 6, 40);
+        let per = nj * ni;
+        let values: Vec<i16> = (0..nk * per)
+            .map(|n| ((n * 7919 + n / 5 * 104_729) % 6000) as i16 - 3000)
+            .collect();
+        let slices = values
+            .chunks(per)
+            .map(uptake_dicom::PackedSlice::pack)
+            .collect();
+        let packed = PackedVolume::new((nk, nj, ni), slices).unwrap();
+        let plain = Voxels::I16(&values);
+        let source = Voxels::Source(&packed);
+        assert_eq!(source.len(), plain.len());
+        // Whole slices, one slice, and ranges inside and across slices.
+        for range in [
+            0..nk * per,
+            per..2 * per,
+            5..17,
+            per - 3..per + 9,
+            3 * per + 1..4 * per,
+        ] {
+            assert_eq!(
+                source.f16_le(range.clone()),
+                plain.f16_le(range.clone()),
+                "{range:?}"
+            );
+        }
+        for n in [0, 1, per - 1, per, nk * per - 1] {
+            assert_eq!(source.get(n), plain.get(n), "value {n}");
+        }
+        assert_eq!(source.get(nk * per), None);
+    }
 }

@@ -64,7 +64,7 @@ pub use picking::{pick_mip, pick_plane, MipHit};
 pub use renderer::{DetachedVolume, Rect, Renderer, Scene, ViewKind, Viewport, VolumeSlot};
 pub use view::{Camera, Orientation};
 pub use volume::{
-    f16_le_of_f32, f16_le_of_i16, LabelDesc, ValueKind, VolumeDesc, VolumeGeometry, VoxelSource,
-    Voxels,
+    f16_le_of_f32, f16_le_of_i16, i16_to_f16_table, LabelDesc, ValueKind, VolumeDesc,
+    VolumeGeometry, VoxelSource, Voxels,
 };
 pub use wgpu;

@@ -205,8 +205,9 @@ impl Voxels<'_> {
     }
 }
 
-/// f16 bits of every i16 (indexed by the i16's bits), built once.
-fn i16_to_f16_table() -> &'static [u16] {
+/// f16 bits of every i16 (indexed by the i16's bits, `x as u16`), built once; the values are
+/// native-endian (apply `u16::to_le` for an upload).
+pub fn i16_to_f16_table() -> &'static [u16] {
     static TABLE: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
         (0..=u16::MAX)
