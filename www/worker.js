@@ -161,6 +161,8 @@ const ops = {
     loadAbort = abort;
     try {
       const started = performance.now();
+      const wasmMb = () => (wasmMemory ? wasmMemory.buffer.byteLength / 2 ** 20 : null);
+      const wasmAtStart = wasmMb();
       viewer.clearFiles();
       const all = await seriesOfStudy({ base, study, token, signal: abort.signal });
       const series = all.filter((s) => IMAGE_MODALITIES.has(s.modality));
@@ -293,9 +295,10 @@ const ops = {
       if (abort.signal.aborted) throw new DicomwebError("Loading was cancelled", { kind: "cancelled", status: 0 });
       loadAbort = null;
       const t_fetched = performance.now() - started;
+      const wasmAtFetched = wasmMb();
       const open = JSON.parse(viewer.open(pet, ct));
       const t_opened = performance.now() - started;
-      return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, add_file_ms: addMs, qido_instances_ms: qidoMs, opened_ms: t_opened, open_ms: t_opened - t_fetched, wasm_memory_mb: wasmMemory ? wasmMemory.buffer.byteLength / 2 ** 20 : null, ...open.timing_ms } };
+      return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, add_file_ms: addMs, qido_instances_ms: qidoMs, opened_ms: t_opened, open_ms: t_opened - t_fetched, wasm_memory_mb: wasmMb(), wasm_memory_start_mb: wasmAtStart, wasm_memory_fetched_mb: wasmAtFetched, ...open.timing_ms } };
     } catch (e) {
       // A failed or cancelled load keeps nothing: no preview on screen, no half-filled
       // buffers in memory (unless a newer load has started meanwhile).
