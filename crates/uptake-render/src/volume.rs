@@ -124,6 +124,10 @@ impl VolumeGeometry {
 pub trait VoxelSource: std::fmt::Debug + Sync {
     /// Number of values (i fastest, then j, then k).
     fn len(&self) -> usize;
+    /// Whether there are no values.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// Value `n` as displayed (NaN as 0); `None` past the end.
     fn get(&self, n: usize) -> Option<f64>;
     /// Values `range` (within one slice or whole slices) as little-endian f16 bits; use
