@@ -1,15 +1,22 @@
-//! Feature `dicom`: conversions from `uptake-dicom` / `uptake-quant` volumes, and the whole
-//! `uptake render PATH ...` command (load a study folder, SUV, render, write a PNG).
+//! Feature `dicom`: conversions from `uptake-dicom` / `uptake-quant` volumes (what the viewer
+//! hands the renderer, in the browser too), and natively the whole `uptake render PATH ...`
+//! command (load a study folder, SUV, render, write a PNG).
 
+#[cfg(not(target_arch = "wasm32"))]
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
-use uptake_dicom::{Geometry, LoadedStudy, Volume};
+#[cfg(not(target_arch = "wasm32"))]
+use uptake_dicom::LoadedStudy;
+use uptake_dicom::{Geometry, Volume};
+#[cfg(not(target_arch = "wasm32"))]
 use uptake_quant::suv::{SuvOverrides, SuvType};
 use uptake_quant::SuvVolume;
 
+#[cfg(not(target_arch = "wasm32"))]
 use crate::cli::{render_scene_on, RenderRequest};
 use crate::error::RenderError;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::renderer::Scene;
 use crate::volume::{ValueKind, VolumeDesc, VolumeGeometry, Voxels};
 
@@ -64,7 +71,8 @@ pub fn suv_desc(v: &SuvVolume) -> Result<VolumeDesc<'_>, RenderError> {
 
 /// `uptake render PATH ...`: loads the study under `path`, converts the PET to SUVbw (a
 /// refused SUV is an error with its reason), renders `req` offscreen and writes `out` (PNG).
-/// Returns the adapter used, e.g. `llvmpipe (...) (Vulkan)`.
+/// Returns the adapter used, e.g. `llvmpipe (...) (Vulkan)`. Native only.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn render_study_png(
     path: &Path,
     req: &RenderRequest,
@@ -75,7 +83,8 @@ pub fn render_study_png(
 }
 
 /// Like [`render_study_png`] for a study already loaded (from files or DICOMweb); `name` says
-/// where it came from in error messages.
+/// where it came from in error messages. Native only.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn render_loaded_study_png(
     study: &LoadedStudy,
     name: &str,
