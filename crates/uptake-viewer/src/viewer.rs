@@ -746,14 +746,11 @@ impl Viewer {
     }
 
     /// The PET as the renderer's input: SUV, or the stored units (Bq/ml) when SUV is refused.
+    /// The SUV is computed slice by slice as the texture is written
+    /// (`uptake_render::dicom::suv_desc`), never copied whole.
     pub fn pet_desc(&self) -> Option<VolumeDesc<'_>> {
         match &self.session.suv {
-            Ok(v) => VolumeDesc::new(
-                render_geometry(&v.geometry),
-                uptake_render::Voxels::F32(v.values.as_slice()?),
-                ValueKind::Suv,
-            )
-            .ok(),
+            Ok(v) => uptake_render::dicom::suv_desc(v).ok(),
             Err(_) => raw_desc(&self.session.pet_raw),
         }
     }
