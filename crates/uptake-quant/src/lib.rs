@@ -34,4 +34,4 @@ pub use quantify::{
     QuantifyReport, QuantifyRequest,
 };
 pub use segment::{Bound, SegmentOptions, Threshold};
-pub use suv_volume::{PointSuv, SuvVolume};
+pub use suv_volume::{NotConverted, PointSuv, SliceValues, SuvVolume};

@@ -92,10 +92,13 @@ pub struct SeriesMax {
 /// The highest SUV of the whole series (missing slices excluded); `None` when every slice
 /// is missing.
 pub fn series_max(vol: &SuvVolume) -> Option<SeriesMax> {
+    let [ni, _, nk] = vol.geometry.dims;
     let mut best: Option<(f32, [usize; 3])> = None;
-    for ((k, j, i), &x) in vol.values.indexed_iter() {
-        if !x.is_nan() && best.is_none_or(|(m, _)| x > m) {
-            best = Some((x, [i, j, k]));
+    for k in 0..nk {
+        for (n, x) in vol.slice_values(k).enumerate() {
+            if !x.is_nan() && best.is_none_or(|(m, _)| x > m) {
+                best = Some((x, [n % ni, n / ni, k]));
+            }
         }
     }
     best.map(|(m, v)| SeriesMax {

@@ -185,11 +185,9 @@ fn errors_refusals_bounds_and_missing_slices() {
         "the gap keeps its slot"
     );
     assert!(!hvol.present[top_k]);
-    assert!(hvol
-        .values
-        .index_axis(ndarray::Axis(0), top_k)
-        .iter()
-        .all(|v| v.is_nan()));
+    let gap: Vec<f32> = hvol.slice_values(top_k).collect();
+    assert_eq!(gap.len(), hvol.geometry.dims[0] * hvol.geometry.dims[1]);
+    assert!(gap.iter().all(|v| v.is_nan()));
     let q = quantify_lesion(&hvol, c, &opts).expect("lesion beside a gap");
     assert_eq!(q.voxels, full.voxels - cap);
     assert!(q.mask.iter().all(|v| v[2] != top_k));

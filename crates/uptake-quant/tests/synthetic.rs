@@ -1,14 +1,16 @@
 //! Synthetic SUV volumes with hand-known answers: sheared grids get true spheres, SUVpeak is
 //! searched over the whole lesion, the fraction threshold follows the region's own maximum,
-//! and SD is the sample SD.
+//! SD is the sample SD, and SUV read from stored values equals a conversion done once, bit for
+//! bit.
 
 use ndarray::Array3;
-use uptake_dicom::Geometry;
+use uptake_dicom::volume::SliceSource;
+use uptake_dicom::{Geometry, Volume, Voxels};
 use uptake_quant::lesion::quantify_lesion;
 use uptake_quant::peak::{SphereKernel, SUVPEAK_RADIUS_MM};
 use uptake_quant::stats::box_stats;
 use uptake_quant::suv::{
-    compute_suv_factor, SliceInputs, SuvFactor, SuvInputs, SuvOverrides, SuvType,
+    compute_suv_factor, SliceInputs, SuvFactor, SuvFactorValues, SuvInputs, SuvOverrides, SuvType,
 };
 use uptake_quant::{SegmentOptions, SuvVolume, Threshold};
 
@@ -79,7 +81,7 @@ fn sheared_sphere_is_true_sphere() {
     }
     assert_eq!(k.offsets.len(), brute);
     // Segmentation: exactly the voxels whose centre is in the sphere; MTV from the determinant.
-    let expected = vol.values.iter().filter(|v| **v == 9.0).count();
+    let expected = vol.values().filter(|v| *v == 9.0).count();
     let q = quantify_lesion(
         &vol,
         [c[0] + 3.0, c[1], c[2] - 2.0],
@@ -167,7 +169,7 @@ fn fraction_threshold_follows_the_region_maximum() {
     assert_eq!(q.suvmax, 20.0);
     assert!((q.threshold.suv - 0.41 * 20.0).abs() < 1e-9);
     let cut = q.threshold.suv;
-    let expected = vol.values.iter().filter(|v| **v as f64 >= cut).count();
+    let expected = vol.values().filter(|v| *v as f64 >= cut).count();
     assert_eq!(q.voxels, expected);
 }
 
@@ -186,4 +188,147 @@ fn sd_is_the_sample_sd() {
     // Σ(x − 3)² = 4 + 1 + 0 + 9 = 14; sample SD = √(14 / 3).
     assert!((s.sd - (14.0f64 / 3.0).sqrt()).abs() < 1e-12);
     assert_eq!((s.min, s.max), (1.0, 6.0));
+}
+
+/// A stored PET volume (BQML) of `dims` with `voxels`, slot `missing` without a slice.
+fn stored(dims: [usize; 3], voxels: Voxels, missing: usize) -> Volume {
+    Volume {
+        study_uid: "1.2.3".into(),
+        series_uid: "4.5.6".into(),
+        modality: "PT".into(),
+        units: "BQML".into(),
+        geometry: Geometry {
+            origin: [0.0; 3],
+            spacing: [2.0, 2.0, 3.0],
+            axes: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+            dims,
+        },
+        voxels,
+        slices: (0..dims[2])
+            .map(|k| {
+                (k != missing).then(|| SliceSource {
+                    source_name: format!("slice{k}"),
+                    frame: 0,
+                    sop_instance_uid: format!("1.2.{k}"),
+                    rescale_slope: 1.0,
+                    rescale_intercept: 0.0,
+                })
+            })
+            .collect(),
+        problems: Vec::new(),
+    }
+}
+
+#[test]
+fn suv_on_access_is_the_conversion_done_once_bit_for_bit() {
+    let dims = [7, 5, 6];
+    let [ni, nj, nk] = dims;
+    // Factors chosen so that f64 products round differently from f32 ones; slot 4 is NaN and
+    // slot 5 infinite (both read as missing), slot 2 has no slice.
+    let per_slice: Vec<f64> = (0..nk)
+        .map(|k| match k {
+            4 => f64::NAN,
+            5 => f64::INFINITY,
+            _ => 2.718_281_828e-4 * (1.0 + 0.137 * k as f64),
+        })
+        .collect();
+    let mut f = factor();
+    f.values = SuvFactorValues::PerSlice(per_slice.clone());
+    let missing = 2;
+    let raw_f32 = Array3::from_shape_fn((nk, nj, ni), |(k, j, i)| {
+        (1234.567 + 97.31 * i as f64 + 13.7 * j as f64 - 3.3 * k as f64).sqrt() as f32 * 101.3
+    });
+    let raw_i16 = Array3::from_shape_fn((nk, nj, ni), |(k, j, i)| {
+        (i as i16 * 911 - j as i16 * 177 + k as i16 * 3001).wrapping_mul(7)
+    });
+    for voxels in [Voxels::F32(raw_f32), Voxels::I16(raw_i16)] {
+        let stored_values: Vec<f64> = match &voxels {
+            Voxels::F32(a) => a.iter().map(|&v| v as f64).collect(),
+            Voxels::I16(a) => a.iter().map(|&v| v as f64).collect(),
+            Voxels::Packed(p) => p.to_array().iter().map(|&v| v as f64).collect(),
+        };
+        let raw = stored(dims, voxels, missing);
+        let vol = SuvVolume::new(raw, f.clone()).expect("volume");
+        // Today's arithmetic, written out independently: f32 of (stored as f64 × factor),
+        // NaN on a missing slice or a non-finite factor.
+        let want: Vec<f32> = stored_values
+            .iter()
+            .enumerate()
+            .map(|(n, &v)| {
+                let k = n / (ni * nj);
+                let fk = per_slice[k];
+                if k == missing || !fk.is_finite() {
+                    f32::NAN
+                } else {
+                    (v * fk) as f32
+                }
+            })
+            .collect();
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let all: Vec<f32> = vol.values().collect();
+        assert_eq!(bits(&all), bits(&want), "values()");
+        for k in 0..nk {
+            let s: Vec<f32> = vol.slice_values(k).collect();
+            assert_eq!(
+                bits(&s),
+                bits(&want[k * ni * nj..(k + 1) * ni * nj]),
+                "slice {k}"
+            );
+        }
+        assert_eq!(vol.slice_values(nk).count(), 0, "past the last slice");
+        for r in [3..4, 30..101, 0..ni * nj * nk, 100..10_000] {
+            let got: Vec<f32> = vol.values_in(r.clone()).collect();
+            let end = r.end.min(want.len());
+            assert_eq!(bits(&got), bits(&want[r.start..end]), "range {r:?}");
+        }
+        for k in 0..nk {
+            for j in 0..nj {
+                for i in 0..ni {
+                    let w = want[(k * nj + j) * ni + i];
+                    match vol.get([i, j, k]) {
+                        Some(x) => assert_eq!(x.to_bits(), w.to_bits(), "[{i}, {j}, {k}]"),
+                        None => assert!(w.is_nan(), "[{i}, {j}, {k}] reads None, want {w}"),
+                    }
+                }
+            }
+        }
+        assert_eq!(vol.get([ni, 0, 0]), None);
+        assert_eq!(
+            vol.present,
+            (0..nk).map(|k| k != missing).collect::<Vec<_>>()
+        );
+        // The stored values come back untouched.
+        let back: Vec<f64> = match &vol.into_raw().voxels {
+            Voxels::F32(a) => a.iter().map(|&v| v as f64).collect(),
+            Voxels::I16(a) => a.iter().map(|&v| v as f64).collect(),
+            Voxels::Packed(p) => p.to_array().iter().map(|&v| v as f64).collect(),
+        };
+        assert_eq!(back, stored_values);
+    }
+}
+
+#[test]
+fn a_refused_factor_hands_the_volume_back() {
+    let raw = stored([2, 2, 2], Voxels::I16(Array3::from_elem((2, 2, 2), 5)), 9);
+    let mut f = factor();
+    f.pixel_units = "CNTS".into();
+    let e = SuvVolume::try_new(raw, f).expect_err("units differ");
+    assert!(e.error.to_string().contains("CNTS"), "{}", e.error);
+    assert_eq!(e.volume.series_uid, "4.5.6");
+    assert!(matches!(&e.volume.voxels, Voxels::I16(a) if a.iter().all(|&v| v == 5)));
+}
+
+#[test]
+fn from_parts_reads_back_what_it_was_given() {
+    let g = sheared();
+    let [ni, nj, nk] = g.dims;
+    let mut values = Array3::from_shape_fn((nk, nj, ni), |(k, j, i)| {
+        (i as f32 * 0.37 + j as f32 * 1.91) / (1.0 + k as f32 * 0.113)
+    });
+    values.index_axis_mut(ndarray::Axis(0), 3).fill(f32::NAN);
+    let want: Vec<u32> = values.iter().map(|v| v.to_bits()).collect();
+    let vol = SuvVolume::from_parts("x".into(), g, values, factor()).expect("volume");
+    assert_eq!(vol.values().map(f32::to_bits).collect::<Vec<_>>(), want);
+    assert!(!vol.present[3] && vol.present[2]);
+    assert_eq!(vol.get([1, 1, 3]), None);
 }

@@ -54,9 +54,12 @@ fn main() {
         uptake_dicom::Voxels::Packed(_) => panic!("whole-file assembly does not pack"),
     };
     let ct_desc = VolumeDesc::new(geometry(&ct.geometry), ct_values, ValueKind::Hu).expect("CT");
+    // The SUV as one array (`uptake_render::dicom::suv_desc` reads it from the stored values
+    // instead; that needs the `dicom` feature, which this bench does not enable).
+    let suv_values: Vec<f32> = suv.values().collect();
     let pet_desc = VolumeDesc::new(
         geometry(&suv.geometry),
-        Voxels::F32(suv.values.as_slice().expect("layout")),
+        Voxels::F32(&suv_values),
         ValueKind::Suv,
     )
     .expect("PET");

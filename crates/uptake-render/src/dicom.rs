@@ -9,7 +9,8 @@ use uptake_quant::SuvVolume;
 
 use crate::error::RenderError;
 use crate::volume::{
-    f16_le_of_i16, i16_to_f16_table, ValueKind, VolumeDesc, VolumeGeometry, VoxelSource, Voxels,
+    f16_le_of_f32, f16_le_of_i16, i16_to_f16_table, ValueKind, VolumeDesc, VolumeGeometry,
+    VoxelSource, Voxels,
 };
 
 /// The renderer's geometry of an `uptake-dicom` geometry.
@@ -86,13 +87,32 @@ impl VoxelSource for PackedVolume {
     }
 }
 
-/// A PET SUV volume as the renderer's input (missing slices, NaN, display as 0).
+/// A PET SUV volume as the renderer's input (missing slices, NaN, display as 0). The SUV is
+/// computed slice by slice from the stored values as the texture is written
+/// ([`VoxelSource`] below): no SUV copy of the volume is made.
 pub fn suv_desc(v: &SuvVolume) -> Result<VolumeDesc<'_>, RenderError> {
-    let values = v.values.as_slice().ok_or(RenderError::WrongLength {
-        expected: v.geometry.dims.iter().product(),
-        got: 0,
-    })?;
-    VolumeDesc::new(geometry(&v.geometry), Voxels::F32(values), ValueKind::Suv)
+    VolumeDesc::new(geometry(&v.geometry), Voxels::Source(v), ValueKind::Suv)
+}
+
+/// SUV read from the stored PET values: the same numbers as an SUV array (`SuvVolume`'s own
+/// arithmetic), so the texture holds the same f16 values.
+impl VoxelSource for SuvVolume {
+    fn len(&self) -> usize {
+        self.voxel_count()
+    }
+
+    fn get(&self, n: usize) -> Option<f64> {
+        let [ni, nj, _] = self.geometry.dims;
+        if n >= self.voxel_count() {
+            return None;
+        }
+        let v = [n % ni, n / ni % nj, n / (ni * nj)];
+        Some(SuvVolume::get(self, v).map_or(0.0, f64::from))
+    }
+
+    fn f16_le(&self, range: std::ops::Range<usize>) -> Vec<u16> {
+        f16_le_of_f32(self.values_in(range))
+    }
 }
 
 #[cfg(test)]

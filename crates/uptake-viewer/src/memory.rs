@@ -25,7 +25,8 @@ impl SeriesDims {
 pub struct MemoryEstimate {
     /// CT as i16 HU (2 bytes a voxel).
     pub ct_bytes: u64,
-    /// PET as f32 SUV (4 bytes a voxel) plus the raw f32 Bq/ml copy kept for overrides.
+    /// PET as f32 (4 bytes a voxel), held once: its stored Bq/ml values, from which every SUV
+    /// is computed on access.
     pub pet_bytes: u64,
     /// Display copies (R16Float, 2 bytes a voxel for CT and PET) plus the u8 label volume.
     pub display_bytes: u64,
@@ -49,7 +50,7 @@ pub fn estimate_memory(
     let ct_vox = ct.map_or(0, |d| d.voxels());
     let pet_vox = pet.map_or(0, |d| d.voxels());
     let ct_bytes = ct_vox * 2;
-    let pet_bytes = pet_vox * 4 * 2;
+    let pet_bytes = pet_vox * 4;
     let display_bytes = ct_vox * 2 + pet_vox * 2 + pet_vox;
     let total_bytes = ct_bytes + pet_bytes + display_bytes;
     let warning = (total_bytes > budget_bytes).then(|| {

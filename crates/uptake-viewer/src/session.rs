@@ -3,7 +3,7 @@
 
 use crate::error::ViewerError;
 use serde::Serialize;
-use uptake_dicom::{LoadedStudy, PatientInfo, StackPlan, Volume};
+use uptake_dicom::{Geometry, LoadedStudy, PatientInfo, StackPlan, Volume, Voxels};
 use uptake_quant::dicom_inputs::{plan_suv_inputs, series_suv_factor};
 use uptake_quant::suv::{SuvOverrides, SuvType};
 use uptake_quant::SuvVolume;
@@ -46,11 +46,8 @@ pub struct Session {
     pub choice: SeriesChoice,
     /// The CT volume (HU).
     pub ct: Option<Volume>,
-    /// The PET volume in its stored units (Bq/ml) — displayed when SUV is refused and the
-    /// source of every SUV recomputation.
-    pub pet_raw: Volume,
-    /// PET in SUV, or the refusal reason.
-    pub suv: Result<SuvVolume, String>,
+    /// The PET, held once: see [`Session::pet_raw`] and [`Session::suv`].
+    pet: Pet,
     /// The SUV normalisation.
     pub suv_type: SuvType,
     /// Warnings.
@@ -61,6 +58,60 @@ pub struct Session {
     pub study_date: Option<String>,
     /// PatientID of the CT series, when it differs (kept for the warning).
     pub ct_patient_id: Option<String>,
+}
+
+/// The PET of a session, its stored values held once: in SUV (computed from them on access),
+/// or refused with the reason (shown in stored units).
+#[derive(Debug)]
+struct Pet(Result<SuvVolume, Refused>);
+
+/// A PET whose SUV was refused.
+#[derive(Debug)]
+struct Refused {
+    /// The PET in its stored units.
+    raw: Volume,
+    /// Why there is no SUV (shown to the user).
+    reason: String,
+}
+
+impl Pet {
+    fn refused(raw: Volume, reason: String) -> Pet {
+        Pet(Err(Refused { raw, reason }))
+    }
+
+    /// An empty PET, in place only while a volume is moved between states.
+    fn placeholder() -> Pet {
+        let raw = Volume {
+            study_uid: String::new(),
+            series_uid: String::new(),
+            modality: String::new(),
+            units: String::new(),
+            geometry: Geometry {
+                origin: [0.0; 3],
+                spacing: [1.0; 3],
+                axes: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+                dims: [0; 3],
+            },
+            voxels: Voxels::F32(Default::default()),
+            slices: Vec::new(),
+            problems: Vec::new(),
+        };
+        Pet::refused(raw, String::new())
+    }
+
+    fn raw(&self) -> &Volume {
+        match &self.0 {
+            Ok(v) => v.raw(),
+            Err(r) => &r.raw,
+        }
+    }
+
+    fn into_raw(self) -> Volume {
+        match self.0 {
+            Ok(v) => v.into_raw(),
+            Err(r) => r.raw,
+        }
+    }
 }
 
 fn describe(study: &LoadedStudy, p: &StackPlan) -> String {
@@ -104,24 +155,47 @@ impl Session {
         suv_type: SuvType,
         overrides: &SuvOverrides,
     ) -> Result<Session, (ViewerError, Box<LoadedStudy>)> {
-        let parts = match Parts::build(&study, pet_uid, ct_uid) {
+        let parts = match Parts::build(&study, pet_uid, ct_uid, None) {
             Ok(p) => p,
             Err(e) => return Err((e, Box::new(study))),
+        };
+        // With no volume offered for reuse, the PET is always taken from the study.
+        let Some(pet_raw) = parts.pet else {
+            if let Some(ct) = parts.ct {
+                study.keep(ct);
+            }
+            return Err((ViewerError::NoPetSeries, Box::new(study)));
         };
         let mut s = Session {
             study,
             choice: parts.choice,
             ct: parts.ct,
-            pet_raw: parts.pet_raw,
-            suv: Err(String::new()),
+            pet: Pet::placeholder(),
             suv_type,
             warnings: parts.warnings,
             patient: parts.patient,
             study_date: parts.study_date,
             ct_patient_id: parts.ct_patient_id,
         };
-        s.recompute_suv(overrides);
+        s.install_pet(pet_raw, overrides);
         Ok(s)
+    }
+
+    /// The PET in its stored units (Bq/ml): shown when SUV is refused, and what every SUV is
+    /// computed from (inside the [`SuvVolume`] when there is one; never a second copy).
+    pub fn pet_raw(&self) -> &Volume {
+        self.pet.raw()
+    }
+
+    /// The PET in SUV, or why SUV was refused.
+    pub fn suv(&self) -> Result<&SuvVolume, &str> {
+        self.pet.0.as_ref().map_err(|r| r.reason.as_str())
+    }
+
+    /// Takes the session apart into its study and the PET's stored values (to hand both back
+    /// to another load without decoding the PET again).
+    pub fn into_study_and_pet_raw(self) -> (LoadedStudy, Volume) {
+        (self.study, self.pet.into_raw())
     }
 
     /// Switches to other series of the same study (`None`: the automatic choice). On error
@@ -132,13 +206,14 @@ impl Session {
         ct_uid: Option<&str>,
         overrides: &SuvOverrides,
     ) -> Result<(), ViewerError> {
-        // The volumes shown go back to the study first: after streaming assembly they exist
-        // nowhere else, and a choice that keeps a series reuses them instead of decoding.
+        // The CT shown goes back to the study first: after streaming assembly it exists
+        // nowhere else, and a choice that keeps it reuses it instead of decoding. The PET
+        // stays here until the new choice is made (offered for reuse when the same series is
+        // chosen), so an error leaves it untouched and it is never copied.
         if let Some(ct) = self.ct.take() {
             self.study.keep(ct);
         }
-        self.study.keep(self.pet_raw.clone());
-        let parts = match Parts::build(&self.study, pet_uid, ct_uid) {
+        let parts = match Parts::build(&self.study, pet_uid, ct_uid, Some(self.pet.raw())) {
             Ok(p) => p,
             Err(e) => {
                 // Unchanged on error: the CT comes back from where it was kept.
@@ -154,17 +229,33 @@ impl Session {
         };
         self.choice = parts.choice;
         self.ct = parts.ct;
-        self.pet_raw = parts.pet_raw;
         self.warnings = parts.warnings;
         self.patient = parts.patient;
         self.study_date = parts.study_date;
         self.ct_patient_id = parts.ct_patient_id;
-        self.recompute_suv(overrides);
+        match parts.pet {
+            Some(pet_raw) => {
+                // The PET shown before goes back to the study (switching back reuses it).
+                let previous = self.install_pet(pet_raw, overrides);
+                self.study.keep(previous);
+            }
+            None => self.recompute_suv(overrides),
+        }
         Ok(())
     }
-    /// Recomputes the SUV volume from the raw PET with these overrides; updates the
-    /// SUV-refused warning.
+
+    /// Recomputes the SUV volume from the raw PET with these overrides (the stored values
+    /// move into the new SUV volume; nothing is copied); updates the SUV-refused warning.
     pub fn recompute_suv(&mut self, overrides: &SuvOverrides) {
+        let raw = std::mem::replace(&mut self.pet, Pet::placeholder()).into_raw();
+        self.install_pet(raw, overrides);
+    }
+
+    /// Makes `raw` the PET shown: converted to SUV with the factor of the chosen PET series,
+    /// this session's SUV type and `overrides`, or kept in stored units with the refusal
+    /// reason. Updates the SUV-refused warning; returns the stored values of the PET held
+    /// before.
+    fn install_pet(&mut self, raw: Volume, overrides: &SuvOverrides) -> Volume {
         self.warnings
             .retain(|w| !matches!(w, Warning::SuvRefused(_)));
         let plan = self
@@ -172,23 +263,26 @@ impl Session {
             .plans
             .iter()
             .find(|p| p.series_uid == self.choice.pet_series_uid && p.modality == "PT");
-        let result = match plan {
+        let factor = match plan {
             None => Err("the PET series is no longer available".to_string()),
             Some(plan) => {
                 let inputs = plan_suv_inputs(&self.study, plan);
-                series_suv_factor(&inputs, self.suv_type, overrides)
-                    .map_err(|r| r.to_string())
-                    .and_then(|f| {
-                        SuvVolume::new(self.pet_raw.clone(), f).map_err(|e| e.to_string())
-                    })
+                series_suv_factor(&inputs, self.suv_type, overrides).map_err(|r| r.to_string())
             }
         };
-        if let Err(reason) = &result {
+        let pet = match factor {
+            Ok(f) => match SuvVolume::try_new(raw, f) {
+                Ok(v) => Pet(Ok(v)),
+                Err(e) => Pet::refused(e.volume, e.error.to_string()),
+            },
+            Err(reason) => Pet::refused(raw, reason),
+        };
+        if let Err(Refused { reason, .. }) = &pet.0 {
             self.warnings.push(Warning::SuvRefused(format!(
                 "SUV refused: {reason} PET is shown in Bq/ml."
             )));
         }
-        self.suv = result;
+        std::mem::replace(&mut self.pet, pet).into_raw()
     }
 
     /// The banner's series text: `"PT <desc> / CT <desc>"`.
@@ -213,7 +307,9 @@ impl Session {
 struct Parts {
     choice: SeriesChoice,
     ct: Option<Volume>,
-    pet_raw: Volume,
+    /// The PET taken from the study (kept, pooled or decoded); `None` when the volume
+    /// offered for reuse is the chosen PET (the session keeps the one it holds).
+    pet: Option<Volume>,
     warnings: Vec<Warning>,
     patient: PatientInfo,
     study_date: Option<String>,
@@ -221,10 +317,15 @@ struct Parts {
 }
 
 impl Parts {
+    /// The parts of a choice of series (`None`: automatic). `current`, the PET volume held
+    /// now, is reused (`pet: None`) when the chosen PET is that volume's series and
+    /// plan (what [`LoadedStudy::volume`] would accept back from [`LoadedStudy::keep`]); on
+    /// error nothing is taken out of the study.
     fn build(
         study: &LoadedStudy,
         pet_uid: Option<&str>,
         ct_uid: Option<&str>,
+        current: Option<&Volume>,
     ) -> Result<Parts, ViewerError> {
         let pet_idx = match pet_uid {
             Some(u) => plan_index(study, u, "PT").ok_or_else(|| ViewerError::UnknownSeries {
@@ -311,17 +412,29 @@ impl Parts {
                 ct_patient_id.as_deref().unwrap_or("(none)")
             )));
         }
-        let pet_raw = study
-            .volume(pet_plan)
-            .map_err(|source| ViewerError::Assemble {
-                series_uid: pet_plan.series_uid.clone(),
-                source: Box::new(source),
-            })?;
+        let reuse = current.filter(|v| {
+            v.series_uid == pet_plan.series_uid
+                && v.modality == pet_plan.modality
+                && v.geometry == pet_plan.geometry
+        });
+        let taken = match reuse {
+            Some(_) => None,
+            None => Some(
+                study
+                    .volume(pet_plan)
+                    .map_err(|source| ViewerError::Assemble {
+                        series_uid: pet_plan.series_uid.clone(),
+                        source: Box::new(source),
+                    })?,
+            ),
+        };
         let ct = match ct_idx.map(|i| (i, study.volume(&study.plans[i]))) {
             Some((_, Ok(v))) => Some(v),
             Some((i, Err(source))) => {
-                // Nothing lost: the PET goes back to the study.
-                study.keep(pet_raw);
+                // Nothing lost: a PET taken goes back to the study.
+                if let Some(v) = taken {
+                    study.keep(v);
+                }
                 return Err(ViewerError::Assemble {
                     series_uid: study.plans[i].series_uid.clone(),
                     source: Box::new(source),
@@ -329,7 +442,13 @@ impl Parts {
             }
             None => None,
         };
-        for (m, v) in std::iter::once(("PET", &pet_raw)).chain(ct.iter().map(|c| ("CT", c))) {
+        // The chosen PET: the one taken, or the one reused (exactly one of them).
+        let pet_volume = taken.as_ref().or(reuse);
+        for (m, v) in pet_volume
+            .map(|v| ("PET", v))
+            .into_iter()
+            .chain(ct.iter().map(|c| ("CT", c)))
+        {
             for p in &v.problems {
                 warnings.push(Warning::SliceProblem(format!("{m}: {p:?}")));
             }
@@ -353,7 +472,7 @@ impl Parts {
         Ok(Parts {
             choice,
             ct,
-            pet_raw,
+            pet: taken,
             warnings,
             patient,
             study_date,

@@ -98,12 +98,12 @@ impl Viewer {
     pub fn reference_geometry(&self) -> VolumeGeometry {
         match &self.session.ct {
             Some(ct) => render_geometry(&ct.geometry),
-            None => render_geometry(&self.session.pet_raw.geometry),
+            None => render_geometry(&self.session.pet_raw().geometry),
         }
     }
 
     fn pet_geometry(&self) -> VolumeGeometry {
-        render_geometry(&self.session.pet_raw.geometry)
+        render_geometry(&self.session.pet_raw().geometry)
     }
 
     // ---- layout -------------------------------------------------------------------------
@@ -462,7 +462,7 @@ impl Viewer {
             .as_ref()
             .and_then(|ct| ct.sample(p))
             .map(|s| s.nearest);
-        let mut v = match &self.session.suv {
+        let mut v = match self.session.suv() {
             Ok(suv) => CursorValues {
                 point: p,
                 ct_hu,
@@ -475,10 +475,10 @@ impl Viewer {
             Err(reason) => CursorValues {
                 point: p,
                 ct_hu,
-                pet_value: self.session.pet_raw.sample(p).map(|s| s.nearest),
-                pet_units: pet_units_text(&self.session.pet_raw.units),
+                pet_value: self.session.pet_raw().sample(p).map(|s| s.nearest),
+                pet_units: pet_units_text(&self.session.pet_raw().units),
                 suv_type: None,
-                suv_refused: Some(reason.clone()),
+                suv_refused: Some(reason.to_string()),
                 text: String::new(),
             },
         };
@@ -504,11 +504,9 @@ impl Viewer {
         point: [f64; 3],
         threshold: ThresholdChoice,
     ) -> Result<QuantifyReport, ViewerError> {
-        let vol = self
-            .session
-            .suv
-            .as_ref()
-            .map_err(|r| ViewerError::SuvRefused { reason: r.clone() })?;
+        let vol = self.session.suv().map_err(|r| ViewerError::SuvRefused {
+            reason: r.to_string(),
+        })?;
         let th = threshold
             .threshold(self.liver_centre)
             .ok_or(ViewerError::NoLiverReference)?;
@@ -575,7 +573,7 @@ impl Viewer {
     /// Places (or with `None` removes) the liver reference sphere (undoable). PERCIST lesions
     /// are re-measured.
     pub fn set_liver_reference(&mut self, centre: Option<[f64; 3]>) -> Result<(), ViewerError> {
-        if let (Some(c), Ok(vol)) = (centre, &self.session.suv) {
+        if let (Some(c), Ok(vol)) = (centre, self.session.suv()) {
             liver_reference(vol, c)?;
         }
         let old = self.liver_centre;
@@ -720,7 +718,7 @@ impl Viewer {
     }
     /// The u8 label volume on the PET grid for the outlines.
     pub fn label_volume(&self) -> Vec<u8> {
-        lesions::label_volume(&self.lesions, self.session.pet_raw.geometry.dims)
+        lesions::label_volume(&self.lesions, self.session.pet_raw().geometry.dims)
     }
 
     /// The label volume as an `uptake_render` description on the PET grid (for
@@ -739,15 +737,12 @@ impl Viewer {
     }
 
     /// The PET as the renderer's input: SUV, or the stored units (Bq/ml) when SUV is refused.
+    /// Either way the values are read from the one PET volume held: SUV is computed slice by
+    /// slice as the texture is written (`uptake_render::dicom::suv_desc`), never copied whole.
     pub fn pet_desc(&self) -> Option<VolumeDesc<'_>> {
-        match &self.session.suv {
-            Ok(v) => VolumeDesc::new(
-                render_geometry(&v.geometry),
-                uptake_render::Voxels::F32(v.values.as_slice()?),
-                ValueKind::Suv,
-            )
-            .ok(),
-            Err(_) => raw_desc(&self.session.pet_raw),
+        match self.session.suv() {
+            Ok(v) => uptake_render::dicom::suv_desc(v).ok(),
+            Err(_) => raw_desc(self.session.pet_raw()),
         }
     }
 
@@ -763,7 +758,7 @@ impl Viewer {
 
     /// The SUV panel (`suvInfo()`).
     pub fn suv_info(&self) -> SuvInfo {
-        let (factor, refused, liver) = match &self.session.suv {
+        let (factor, refused, liver) = match self.session.suv() {
             Ok(v) => (
                 Some(FactorSummary::from(&v.factor)),
                 None,
@@ -771,7 +766,7 @@ impl Viewer {
                     .and_then(|c| liver_reference(v, c).ok())
                     .map(|r| LiverInfo::from(&r)),
             ),
-            Err(r) => (None, Some(r.clone()), None),
+            Err(r) => (None, Some(r.to_string()), None),
         };
         SuvInfo {
             suv_type: self.session.suv_type,
@@ -803,7 +798,7 @@ impl Viewer {
             .and_then(format_nhs_number)
             .map(|(f, valid)| if valid { f } else { format!("{f} (INVALID)") })
             .unwrap_or_default();
-        let (suv_type, factor, refused) = match &self.session.suv {
+        let (suv_type, factor, refused) = match self.session.suv() {
             Ok(v) => (
                 v.factor.suv_type.label().to_string(),
                 v.factor
@@ -811,7 +806,7 @@ impl Viewer {
                     .map_or("per slice".to_string(), |f| format!("{f}")),
                 String::new(),
             ),
-            Err(r) => (String::new(), String::new(), r.clone()),
+            Err(r) => (String::new(), String::new(), r.to_string()),
         };
         let header: Vec<(&str, String)> = vec![
             (
@@ -827,7 +822,7 @@ impl Viewer {
                 "study_date",
                 self.session.study_date.clone().unwrap_or_default(),
             ),
-            ("study_uid", self.session.pet_raw.study_uid.clone()),
+            ("study_uid", self.session.pet_raw().study_uid.clone()),
             ("pet_series_uid", self.session.choice.pet_series_uid.clone()),
             (
                 "ct_series_uid",
@@ -848,7 +843,7 @@ impl Viewer {
     /// A deep link to this study, series and cursor.
     pub fn deep_link(&self) -> DeepLink {
         DeepLink {
-            study: self.session.pet_raw.study_uid.clone(),
+            study: self.session.pet_raw().study_uid.clone(),
             series: Some(self.session.choice.pet_series_uid.clone()),
             at: Some(self.cursor),
             lesion: None,

@@ -1,6 +1,7 @@
 //! The viewer state on the small phantom (exact truth): layout, linked cursor, scroll, keys,
 //! measureLesion against `uptake_quant::quantify_study` and truth, lesion table with undo,
-//! overrides, CSV, banner, deep links, and the SUV refusal path.
+//! overrides, CSV, banner, deep links, the SUV refusal path, and the PET held once (its stored
+//! values unchanged through overrides, refusals and series switches).
 
 use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::tags;
@@ -509,7 +510,7 @@ fn refused_suv_shows_bq_per_ml_and_measure_is_a_typed_refusal() {
         obj.write_to_file(&path).expect("write");
     }
     let mut v = viewer(&g);
-    assert!(v.session.suv.is_err());
+    assert!(v.session.suv().is_err());
     assert!(v
         .session
         .choice
@@ -536,4 +537,158 @@ fn refused_suv_shows_bq_per_ml_and_measure_is_a_typed_refusal() {
         .iter()
         .any(|w| matches!(w, uptake_viewer::Warning::SuvRefused(_))));
     let _ = SuvType::Bw;
+}
+
+/// Asserts two long vectors are equal, naming the first difference (not printing them).
+fn assert_same<T: PartialEq + std::fmt::Debug>(got: &[T], want: &[T], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    let diff = got.iter().zip(want).filter(|(a, b)| a != b).count();
+    if let Some(n) = got.iter().zip(want).position(|(a, b)| a != b) {
+        panic!(
+            "{what}: {diff} values differ, first at {n}: {:?} vs {:?}",
+            got[n], want[n]
+        );
+    }
+}
+
+/// The stored PET values, exactly (f32 bits, or i16 widened).
+fn stored_bits(v: &uptake_dicom::Volume) -> Vec<u32> {
+    match &v.voxels {
+        uptake_dicom::Voxels::F32(a) => a.iter().map(|x| x.to_bits()).collect(),
+        uptake_dicom::Voxels::I16(a) => a.iter().map(|&x| x as u16 as u32).collect(),
+        uptake_dicom::Voxels::Packed(_) => panic!("the PET is never packed"),
+    }
+}
+
+/// Where the stored PET values live: the same address means the same buffer, never copied.
+fn buffer(v: &uptake_dicom::Volume) -> usize {
+    match &v.voxels {
+        uptake_dicom::Voxels::F32(a) => a.as_ptr() as usize,
+        uptake_dicom::Voxels::I16(a) => a.as_ptr() as usize,
+        uptake_dicom::Voxels::Packed(_) => panic!("the PET is never packed"),
+    }
+}
+
+fn stored_f64(v: &uptake_dicom::Volume) -> Vec<f64> {
+    match &v.voxels {
+        uptake_dicom::Voxels::F32(a) => a.iter().map(|&x| x as f64).collect(),
+        uptake_dicom::Voxels::I16(a) => a.iter().map(|&x| x as f64).collect(),
+        uptake_dicom::Voxels::Packed(_) => panic!("the PET is never packed"),
+    }
+}
+
+/// Checks the SUV the viewer reads and hands the renderer against a conversion of the stored
+/// values done once, `(stored as f64 * factor) as f32`; returns its bits.
+fn check_suv(v: &Viewer) -> Vec<u32> {
+    let suv = v.session.suv().expect("SUV");
+    let raw = v.session.pet_raw();
+    let [ni, nj, _] = raw.geometry.dims;
+    let want: Vec<f32> = stored_f64(raw)
+        .iter()
+        .enumerate()
+        .map(|(n, &x)| {
+            let k = n / (ni * nj);
+            match suv.factor.factor_for_slice(k) {
+                Some(f) if suv.present[k] && f.is_finite() => (x * f) as f32,
+                _ => f32::NAN,
+            }
+        })
+        .collect();
+    let bits: Vec<u32> = want.iter().map(|x| x.to_bits()).collect();
+    let got: Vec<u32> = suv.values().map(f32::to_bits).collect();
+    assert_same(&got, &bits, "SUV read from the stored values");
+    // What the GPU receives: the same f16 values as an SUV array would give, slice by slice.
+    let desc = v.pet_desc().expect("PET desc");
+    let uptake_render::Voxels::Source(src) = desc.values else {
+        panic!("the SUV goes to the renderer as a source, not a copy");
+    };
+    let per = ni * nj;
+    for k in 0..raw.geometry.dims[2] {
+        let r = k * per..(k + 1) * per;
+        assert_same(
+            &src.f16_le(r.clone()),
+            &uptake_render::f16_le_of_f32(want[r].iter().copied()),
+            &format!("f16 of slice {k}"),
+        );
+    }
+    bits
+}
+
+#[test]
+fn the_stored_pet_survives_overrides_refusals_and_switches_unchanged() {
+    let g = generate();
+    let mut v = viewer(&g);
+    let stored = stored_bits(v.session.pet_raw());
+    let at = buffer(v.session.pet_raw());
+    let suv0 = check_suv(&v);
+    // A weight override: a new factor, the same stored values.
+    v.set_overrides(SuvOverrides {
+        weight_kg: Some(g.truth.patient.weight_kg * 2.0),
+        ..Default::default()
+    })
+    .expect("override");
+    let suv2 = check_suv(&v);
+    assert_ne!(suv2, suv0);
+    assert_same(&stored_bits(v.session.pet_raw()), &stored, "stored PET");
+    assert_eq!(
+        buffer(v.session.pet_raw()),
+        at,
+        "the PET moved, never copied"
+    );
+    // An implausible weight is refused: Bq/ml shown from the same values.
+    v.set_overrides(SuvOverrides {
+        weight_kg: Some(1000.0),
+        ..Default::default()
+    })
+    .expect("accepted, then refused by the factor");
+    let reason = v.session.suv().expect_err("refused").to_string();
+    assert!(reason.contains("weight"), "{reason}");
+    assert!(v
+        .session
+        .warnings
+        .iter()
+        .any(|w| matches!(w, uptake_viewer::Warning::SuvRefused(_))));
+    assert_same(&stored_bits(v.session.pet_raw()), &stored, "stored PET");
+    assert_eq!(
+        buffer(v.session.pet_raw()),
+        at,
+        "the PET moved, never copied"
+    );
+    let desc = v.pet_desc().expect("Bq/ml desc");
+    let [ni, nj, nk] = v.session.pet_raw().geometry.dims;
+    let raw = stored_f64(v.session.pet_raw());
+    for n in [0, ni * nj * nk / 2 + ni / 2, ni * nj * nk - 1] {
+        assert_eq!(desc.values.get(n), Some(raw[n]), "Bq/ml value {n}");
+    }
+    // Undo twice: SUV again, bit for bit what it was, from the same stored values.
+    v.undo().expect("undo refusal");
+    assert!(v.session.warnings.is_empty(), "{:?}", v.session.warnings);
+    assert_same(&check_suv(&v), &suv2, "SUV after undoing the refusal");
+    v.undo().expect("undo override");
+    assert_same(&check_suv(&v), &suv0, "SUV after undoing the override");
+    assert_same(&stored_bits(v.session.pet_raw()), &stored, "stored PET");
+    assert_eq!(
+        buffer(v.session.pet_raw()),
+        at,
+        "the PET moved, never copied"
+    );
+    // Switching series: an unknown series leaves everything as it was; the same series again
+    // keeps the volume.
+    let pet_uid = v.session.choice.pet_series_uid.clone();
+    assert!(v.switch_series(Some("1.2.3.4"), None).is_err());
+    assert_eq!(v.session.choice.pet_series_uid, pet_uid);
+    assert!(v.session.ct.is_some());
+    assert_same(&check_suv(&v), &suv0, "SUV after a failed switch");
+    v.switch_series(Some(&pet_uid), None).expect("same series");
+    assert_same(
+        &check_suv(&v),
+        &suv0,
+        "SUV after switching to the same series",
+    );
+    assert_same(&stored_bits(v.session.pet_raw()), &stored, "stored PET");
+    assert_eq!(
+        buffer(v.session.pet_raw()),
+        at,
+        "the PET moved, never copied"
+    );
 }

@@ -28,7 +28,7 @@ fn mismatched_ct_warns_and_series_can_be_switched() {
     let [ci, cj, ck] = truth.ct.dims;
     let [pi, pj, pk] = truth.pet.dims;
     assert_eq!(est.ct_bytes, (ci * cj * ck * 2) as u64);
-    assert_eq!(est.pet_bytes, (pi * pj * pk * 8) as u64);
+    assert_eq!(est.pet_bytes, (pi * pj * pk * 4) as u64);
     assert!(est.warning.is_none());
     assert!(estimate_for_study(&study, 1000).warning.is_some());
 

@@ -109,10 +109,7 @@ fn pet_shown(viewer: &Viewer) -> PetShown {
     let s = &viewer.session;
     (
         s.choice.pet_series_uid.clone(),
-        s.suv
-            .as_ref()
-            .map(|v| v.factor.clone())
-            .map_err(Clone::clone),
+        s.suv().map(|v| v.factor.clone()).map_err(str::to_string),
     )
 }
 
@@ -424,9 +421,9 @@ impl Core {
             self.previewing = false;
             if let Some(viewer) = self.viewer.take() {
                 // The preview's PET (and SUV) go before the study's are made.
-                let session = viewer.session;
-                self.kept.push(session.pet_raw);
-                self.give_back(session.study);
+                let (study, pet_raw) = viewer.session.into_study_and_pet_raw();
+                self.kept.push(pet_raw);
+                self.give_back(study);
             }
         }
         let instances = std::mem::take(&mut self.instances);

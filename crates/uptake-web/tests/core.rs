@@ -441,8 +441,7 @@ fn preview_shows_the_whole_pet_with_the_ct_centre_slice_and_open_takes_it_over()
             .as_ref()
             .unwrap()
             .session
-            .suv
-            .as_ref()
+            .suv()
             .unwrap()
             .point(p)
             .ok()

@@ -66,7 +66,7 @@ pub fn load_study(name: &str, opts: &PhantomOptions) -> Study {
         ct_geometry: geometry(&ct.geometry),
         ct: ct_values,
         pet_geometry: geometry(&suv.geometry),
-        suv: suv.values.iter().copied().collect(),
+        suv: suv.values().collect(),
     }
 }
 
