@@ -44,6 +44,29 @@ const HARD_LIMIT_BYTES = 3.5e9;
 /** Modalities the viewer opens; other series (SR, SEG, SC, …) are not retrieved. */
 const IMAGE_MODALITIES = new Set(["PT", "CT"]);
 
+// CT slices written to the GPU between two waits for it (8 MB of a 512×512 CT).
+const CT_UPLOAD_STEP = 16;
+
+/**
+ * Opens the study and uploads the CT in steps, letting the GPU catch up after each: a
+ * software GPU (SwiftShader) otherwise holds a staging copy of every slice written until it
+ * gets to it (about 130 MB at the peak for a 157 MB CT). At most two steps are in flight; a
+ * GPU that does not answer within 250 ms is not waited for longer. Then draws.
+ */
+async function openInSteps(pet, ct) {
+  const open = JSON.parse(viewer.openStaged(pet, ct));
+  const t0 = performance.now();
+  let idle = viewer.gpuIdle();
+  while (!viewer.uploadCt(CT_UPLOAD_STEP)) {
+    await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, 250))]);
+    idle = viewer.gpuIdle();
+  }
+  const t1 = performance.now();
+  viewer.draw();
+  open.timing_ms = { ...open.timing_ms, upload: t1 - t0, draw: performance.now() - t1 };
+  return open;
+}
+
 function post(event) {
   self.postMessage(event);
 }
@@ -296,7 +319,7 @@ const ops = {
       loadAbort = null;
       const t_fetched = performance.now() - started;
       const wasmAtFetched = wasmMb();
-      const open = JSON.parse(viewer.open(pet, ct));
+      const open = await openInSteps(pet, ct);
       const t_opened = performance.now() - started;
       return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, add_file_ms: addMs, qido_instances_ms: qidoMs, opened_ms: t_opened, open_ms: t_opened - t_fetched, wasm_memory_mb: wasmMb(), wasm_memory_start_mb: wasmAtStart, wasm_memory_fetched_mb: wasmAtFetched, ...open.timing_ms } };
     } catch (e) {
@@ -315,7 +338,7 @@ const ops = {
   },
 
   /** Opens local files: `files` is an array of `{name, buffer}` (ArrayBuffers, transferred). */
-  openFiles({ files, pet = null, ct = null }) {
+  async openFiles({ files, pet = null, ct = null }) {
     viewer.clearFiles();
     const fileErrors = [];
     files.forEach(({ name, buffer }, i) => {
@@ -325,7 +348,7 @@ const ops = {
         post({ event: "progress", files: { done: i + 1, total: files.length } });
       }
     });
-    const open = JSON.parse(viewer.open(pet, ct));
+    const open = await openInSteps(pet, ct);
     return { open, fileErrors, snapshot: snapshot() };
   },
 

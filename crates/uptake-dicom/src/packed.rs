@@ -81,13 +81,20 @@ fn block_header(bytes: &[u8], at: usize, n: usize) -> Option<(u32, i16, usize)> 
 impl PackedSlice {
     /// Packs `values`.
     pub fn pack(values: &[i16]) -> PackedSlice {
-        let mut out = Vec::with_capacity(values.len() * 2 / 3 + HEADER);
+        PackedSlice::pack_with(values, &mut Vec::new())
+    }
+
+    /// Packs `values` through `scratch` (kept by the caller from slice to slice): the slice
+    /// then takes one allocation of exactly its size, with no shrinking that would leave a
+    /// gap in the heap after every slice.
+    pub fn pack_with(values: &[i16], scratch: &mut Vec<u8>) -> PackedSlice {
+        scratch.clear();
         for block in values.chunks(BLOCK) {
-            pack_block(block, &mut out);
+            pack_block(block, scratch);
         }
         PackedSlice {
             len: values.len(),
-            bytes: out.into_boxed_slice(),
+            bytes: Box::from(&scratch[..]),
         }
     }
 

@@ -58,6 +58,8 @@ pub struct SlicePool {
     pack: bool,
     /// One slice decoded before it is packed.
     scratch: Vec<i16>,
+    /// One slice being packed.
+    packing: Vec<u8>,
 }
 
 /// What [`SlicePool::add`] did with an instance.
@@ -88,6 +90,7 @@ impl SlicePool {
             capacity_hint: expected_order.len(),
             pack: false,
             scratch: Vec::new(),
+            packing: Vec::new(),
         }
     }
 
@@ -336,7 +339,7 @@ impl SlicePool {
                 self.scratch.resize(per, 0);
                 let exact = inst.decode_frame_into(0, &mut self.scratch)?;
                 if let (true, Some(slot)) = (exact, v.get_mut(at)) {
-                    *slot = Some(PackedSlice::pack(&self.scratch));
+                    *slot = Some(PackedSlice::pack_with(&self.scratch, &mut self.packing));
                 }
                 exact
             }

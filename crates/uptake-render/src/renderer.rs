@@ -345,6 +345,27 @@ impl Renderer {
             .write_f16_slices(&self.queue, first, values)
     }
 
+    /// Writes slices `slices` of `volume` (the whole volume the texture in `slot` was
+    /// allocated for) into it: an upload in steps, each ending with a submit, so that the
+    /// caller can let the GPU catch up between steps (a software GPU otherwise holds a
+    /// staging copy of every slice written until it gets to them).
+    pub fn write_volume_slices(
+        &mut self,
+        slot: VolumeSlot,
+        volume: &VolumeDesc<'_>,
+        slices: std::ops::Range<usize>,
+    ) -> Result<(), RenderError> {
+        self.check_lost()?;
+        let tex = self.slot(slot).ok_or(Self::no_volume(slot))?;
+        if tex.geometry.dims != volume.geometry.dims {
+            return Err(RenderError::InvalidView(format!(
+                "the volume has dimensions {:?}, not {:?}",
+                tex.geometry.dims, volume.geometry.dims
+            )));
+        }
+        tex.write_f16_range(&self.queue, volume.values, slices)
+    }
+
     /// Replaces the geometry of the volume in `slot` without touching its voxels (a volume
     /// streamed slice by slice before its geometry was known). The dimensions must be equal.
     pub fn set_volume_geometry(

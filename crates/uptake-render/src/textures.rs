@@ -71,16 +71,49 @@ impl VolumeTexture {
         values: Voxels<'_>,
     ) -> Result<(), RenderError> {
         let (per, count) = self.whole_slices(first, values.len())?;
-        for s in 0..count {
-            let halves = values.f16_le(s * per..(s + 1) * per);
-            self.write_slice(queue, first + s, bytemuck::cast_slice(&halves), 2);
+        self.write_f16_each(queue, first..first + count, |k| {
+            values.f16_le((k - first) * per..(k - first + 1) * per)
+        });
+        Ok(())
+    }
+
+    /// Writes slices `slices` of a whole volume's `values` (every slice of the texture, i
+    /// fastest) as f16: a part of an upload done in steps.
+    pub(crate) fn write_f16_range(
+        &self,
+        queue: &wgpu::Queue,
+        values: Voxels<'_>,
+        slices: std::ops::Range<usize>,
+    ) -> Result<(), RenderError> {
+        let (per, _) = self.whole_slices(0, values.len())?;
+        if values.len() != per * self.geometry.dims[2] {
+            return Err(RenderError::WrongLength {
+                expected: per * self.geometry.dims[2],
+                got: values.len(),
+            });
+        }
+        self.check_range(slices.start, slices.len())?;
+        self.write_f16_each(queue, slices, |k| values.f16_le(k * per..(k + 1) * per));
+        Ok(())
+    }
+
+    /// Writes each slice `k` of `slices` from `halves(k)`, one `write_texture` per slice, and
+    /// submits after the last.
+    fn write_f16_each(
+        &self,
+        queue: &wgpu::Queue,
+        slices: std::ops::Range<usize>,
+        halves: impl Fn(usize) -> Vec<u16>,
+    ) {
+        let last = slices.end;
+        for (n, k) in slices.enumerate() {
+            self.write_slice(queue, k, bytemuck::cast_slice(&halves(k)), 2);
             // Every queued write holds a staging copy until the next submit: an empty submit
             // now and then bounds that to a few slices instead of a whole volume.
-            if s % FLUSH_EVERY_SLICES == FLUSH_EVERY_SLICES - 1 {
+            if n % FLUSH_EVERY_SLICES == FLUSH_EVERY_SLICES - 1 || k + 1 == last {
                 queue.submit([]);
             }
         }
-        Ok(())
     }
 
     /// Writes whole slices of u8 labels.

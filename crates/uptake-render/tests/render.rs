@@ -829,6 +829,41 @@ fn progressive_upload_fills_the_same_texture_slice_by_slice() {
 }
 
 #[test]
+fn an_upload_in_steps_draws_the_same_picture_as_one_upload() {
+    let s = small();
+    let pet = s.pet_desc();
+    let lesion = &s.truth.lesions[0];
+    let cam = Camera::standard(Orientation::Coronal, lesion.centre_lps, 2.0);
+    let display = pet_only(Colormap::Grey, 10.0);
+    let vp = [viewport(SIZE, cam, ViewKind::Mpr { slab_mm: 0.0 }, display)];
+    let mut whole = Renderer::new(gpu(), wgpu::TextureFormat::Rgba8Unorm).expect("renderer");
+    whole.set_volume(VolumeSlot::Pet, &pet).expect("upload");
+    let want = render(&mut whole, SIZE, &vp, "steps-whole");
+    assert!(want.data.chunks(4).any(|p| p[0] > 0), "the PET shows");
+    let mut steps = Renderer::new(gpu(), wgpu::TextureFormat::Rgba8Unorm).expect("renderer");
+    steps
+        .allocate_volume(VolumeSlot::Pet, &s.pet_geometry)
+        .expect("allocate");
+    let d = s.pet_geometry.dims[2];
+    for first in (0..d).step_by(5) {
+        steps
+            .write_volume_slices(VolumeSlot::Pet, &pet, first..(first + 5).min(d))
+            .expect("step");
+    }
+    let got = render(&mut steps, SIZE, &vp, "steps-in-steps");
+    assert!(got.data == want.data, "the coronal picture differs");
+    // Past the last slice, or a volume of other dimensions: typed errors.
+    assert!(matches!(
+        steps.write_volume_slices(VolumeSlot::Pet, &pet, d - 1..d + 1),
+        Err(RenderError::SliceRange { .. })
+    ));
+    let ct = s.ct_desc();
+    assert!(steps
+        .write_volume_slices(VolumeSlot::Pet, &ct, 0..1)
+        .is_err());
+}
+
+#[test]
 fn oversized_volume_is_refused_with_a_typed_error() {
     let mut r = Renderer::new(gpu(), wgpu::TextureFormat::Rgba8Unorm).expect("renderer");
     let max = gpu().max_texture_3d() as usize;

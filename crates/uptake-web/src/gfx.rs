@@ -65,6 +65,9 @@ pub struct Gfx {
     streamed_slices: usize,
     /// The streamed CT texture, set aside while a preview shows another CT.
     stashed_ct: Option<DetachedVolume>,
+    /// The next slice of the viewer's CT to write into its allocated texture, while an
+    /// upload goes on in steps ([`Gfx::continue_ct_upload`]).
+    ct_pending: Option<usize>,
     /// Set by an uncaptured GPU error, a destroyed device or a canvas that gives no frame:
     /// the device is treated as lost (wgpu's GL backend reports no loss of its own).
     broken: Arc<AtomicBool>,
@@ -191,6 +194,7 @@ impl Gfx {
             streamed_ct: None,
             streamed_slices: 0,
             stashed_ct: None,
+            ct_pending: None,
         })
     }
 
@@ -305,6 +309,14 @@ impl Gfx {
     /// only placed (its geometry set), not uploaded again. For a `preview` (a one-slice CT
     /// while the CT still arrives) the streamed texture is set aside and goes on filling.
     pub fn upload_ct(&mut self, viewer: &Viewer, preview: bool) -> Result<(), RenderError> {
+        self.start_ct_upload(viewer, preview)?;
+        self.continue_ct_upload(viewer, usize::MAX).map(|_| ())
+    }
+
+    /// [`Gfx::upload_ct`] in steps: places a streamed CT or allocates the texture, and leaves
+    /// the slices to [`Gfx::continue_ct_upload`] (a draw finishes what is left first).
+    pub fn start_ct_upload(&mut self, viewer: &Viewer, preview: bool) -> Result<(), RenderError> {
+        self.ct_pending = None;
         if preview {
             if self.streamed_ct.is_some() && self.stashed_ct.is_none() {
                 self.stashed_ct = self.renderer.detach_volume(VolumeSlot::Ct);
@@ -343,12 +355,56 @@ impl Gfx {
                         .set_volume_geometry(VolumeSlot::Ct, &ct.geometry)
                         .is_ok())
                 {
-                    self.renderer.set_volume(VolumeSlot::Ct, &ct)?;
+                    self.renderer
+                        .allocate_volume(VolumeSlot::Ct, &ct.geometry)?;
+                    self.ct_pending = Some(0);
                 }
             }
             None => self.renderer.clear_volume(VolumeSlot::Ct),
         }
         Ok(())
+    }
+
+    /// Writes up to `max_slices` more slices of the CT upload started by
+    /// [`Gfx::start_ct_upload`], ending with a submit; `true` once every slice is written
+    /// (or none was pending). Between steps the caller can wait for the GPU
+    /// ([`Gfx::when_idle`]): a software GPU otherwise holds a staging copy of every slice
+    /// written until it gets to it, which on SwiftShader was about 130 MB at the peak.
+    pub fn continue_ct_upload(
+        &mut self,
+        viewer: &Viewer,
+        max_slices: usize,
+    ) -> Result<bool, RenderError> {
+        let Some(next) = self.ct_pending else {
+            return Ok(true);
+        };
+        let Some(ct) = viewer.ct_desc() else {
+            self.ct_pending = None;
+            return Ok(true);
+        };
+        let slices = ct.geometry.dims[2];
+        let end = next.saturating_add(max_slices.max(1)).min(slices);
+        // On failure the upload is dropped: the next draw reports the GPU's state.
+        self.ct_pending = None;
+        self.renderer
+            .write_volume_slices(VolumeSlot::Ct, &ct, next..end)?;
+        self.ct_pending = (end < slices).then_some(end);
+        Ok(end == slices)
+    }
+
+    /// A promise resolved once the GPU has done the work submitted so far (WebGPU); resolved
+    /// at once on WebGL2, where writes are not queued that way. Pair it with a timeout: it
+    /// only paces uploads.
+    pub fn when_idle(&self) -> js_sys::Promise {
+        if self.api != "WebGPU" {
+            return js_sys::Promise::resolve(&JsValue::UNDEFINED);
+        }
+        let queue = self.renderer.queue().clone();
+        js_sys::Promise::new(&mut |resolve, _reject| {
+            queue.on_submitted_work_done(move || {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            });
+        })
     }
 
     /// Uploads the PET of `viewer` (after the SUV factor or the series changed).
@@ -380,6 +436,7 @@ impl Gfx {
     /// Draws `viewer`'s layout and presents it. A `preview` leaves the MIP out: it is the
     /// costly view on a software GPU, and the preview is drawn while the data still arrives.
     pub fn draw(&mut self, viewer: &Viewer, preview: bool) -> Result<(), RenderError> {
+        self.continue_ct_upload(viewer, usize::MAX)?;
         let size = [self.config.width, self.config.height];
         let mut viewports = frame_viewports(viewer, size);
         if preview {
@@ -431,6 +488,7 @@ impl Gfx {
         viewer: &Viewer,
     ) -> Result<impl std::future::Future<Output = Result<Vec<u8>, RenderError>>, RenderError> {
         self.lost_error()?;
+        self.continue_ct_upload(viewer, usize::MAX)?;
         let size = [self.config.width, self.config.height];
         let viewports = frame_viewports(viewer, size);
         let readback = Readback::begin(&mut self.renderer, size, &viewports)?;

@@ -282,6 +282,36 @@ impl WebViewer {
     /// Opens the files added (PET and CT by UID, or the automatic choice): assembles the
     /// volumes, computes SUV, uploads to the GPU and draws. Returns the open report (JSON).
     pub fn open(&mut self, pet: Option<String>, ct: Option<String>) -> Result<String, JsError> {
+        let mut value = self.open_staged(pet, ct)?;
+        let t0 = js_sys::Date::now();
+        self.upload_ct(u32::MAX)?;
+        let t1 = js_sys::Date::now();
+        self.draw()?;
+        let t2 = js_sys::Date::now();
+        value["timing_ms"]["upload"] = serde_json::json!(t1 - t0);
+        value["timing_ms"]["draw"] = serde_json::json!(t2 - t1);
+        json(&value)
+    }
+
+    /// [`WebViewer::open`] without the CT's slices and the draw: the PET goes to the GPU and
+    /// the CT texture is allocated; then call `uploadCt(n)` until it answers `true`,
+    /// awaiting `gpuIdle()` in between, and `draw()`. On a software GPU this keeps the
+    /// staging copies of the upload to a few slices (the whole CT otherwise, for a moment).
+    /// Returns the open report (JSON).
+    #[wasm_bindgen(js_name = openStaged)]
+    pub fn open_staged_js(
+        &mut self,
+        pet: Option<String>,
+        ct: Option<String>,
+    ) -> Result<String, JsError> {
+        json(&self.open_staged(pet, ct)?)
+    }
+
+    fn open_staged(
+        &mut self,
+        pet: Option<String>,
+        ct: Option<String>,
+    ) -> Result<serde_json::Value, JsError> {
         let t0 = js_sys::Date::now();
         let report = self
             .core
@@ -289,7 +319,7 @@ impl WebViewer {
             .map_err(js_err)?;
         let t1 = js_sys::Date::now();
         if let (Some(g), Some(v)) = (&mut self.gfx, &self.core.viewer) {
-            g.upload_ct(v, false).map_err(js_err)?;
+            g.start_ct_upload(v, false).map_err(js_err)?;
             // The PET on the GPU is still right after a preview that showed it the same.
             if !self.core.pet_as_previewed() {
                 g.upload_pet(v).map_err(js_err)?;
@@ -297,13 +327,29 @@ impl WebViewer {
             g.upload_labels(v).map_err(js_err)?;
         }
         let t2 = js_sys::Date::now();
-        self.draw()?;
-        let t3 = js_sys::Date::now();
         let mut value = serde_json::to_value(&report).map_err(js_err)?;
-        value["timing_ms"] = serde_json::json!({
-            "assemble": t1 - t0, "upload": t2 - t1, "draw": t3 - t2,
-        });
-        json(&value)
+        value["timing_ms"] = serde_json::json!({ "assemble": t1 - t0, "upload_pet": t2 - t1 });
+        Ok(value)
+    }
+
+    /// Writes up to `slices` more slices of the CT upload begun by `openStaged`; `true` once
+    /// it is complete (or without a GPU or a study).
+    #[wasm_bindgen(js_name = uploadCt)]
+    pub fn upload_ct(&mut self, slices: u32) -> Result<bool, JsError> {
+        match (&mut self.gfx, &self.core.viewer) {
+            (Some(g), Some(v)) => g.continue_ct_upload(v, slices as usize).map_err(js_err),
+            _ => Ok(true),
+        }
+    }
+
+    /// Resolves once the GPU has done the work submitted so far (at once without a GPU or
+    /// on WebGL2); it paces `uploadCt`, so pair it with a timeout.
+    #[wasm_bindgen(js_name = gpuIdle)]
+    pub fn gpu_idle(&self) -> js_sys::Promise {
+        match &self.gfx {
+            Some(g) => g.when_idle(),
+            None => js_sys::Promise::resolve(&JsValue::UNDEFINED),
+        }
     }
 
     /// A first picture while the CT still arrives (see `Core::preview`): call it once every
