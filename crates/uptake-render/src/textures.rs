@@ -39,7 +39,13 @@ impl VolumeTexture {
             sample_count: 1,
             dimension: wgpu::TextureDimension::D3,
             format,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            // Never rendered to: a renderable texture lets WebGPU (Dawn) clear it with a render
+            // pass before its first partial write; otherwise it copies from a zero-filled
+            // staging buffer, and for a whole-body CT on SwiftShader the GPU process grew by
+            // 75–130 MB for a moment.
+            usage: wgpu::TextureUsages::TEXTURE_BINDING
+                | wgpu::TextureUsages::COPY_DST
+                | wgpu::TextureUsages::RENDER_ATTACHMENT,
             view_formats: &[],
         });
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
