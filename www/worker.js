@@ -45,7 +45,7 @@ const HARD_LIMIT_BYTES = 3.5e9;
 const IMAGE_MODALITIES = new Set(["PT", "CT"]);
 
 // CT slices written to the GPU between two waits for it (8 MB of a 512×512 CT).
-const CT_UPLOAD_STEP = 16;
+const CT_UPLOAD_STEP = 8;
 
 /**
  * Opens the study and uploads the CT in steps, letting the GPU catch up after each: a

@@ -5,7 +5,7 @@ use crate::error::RenderError;
 use crate::volume::{VolumeGeometry, Voxels};
 
 /// Slices written between two flushes of the queue's staging copies.
-const FLUSH_EVERY_SLICES: usize = 16;
+const FLUSH_EVERY_SLICES: usize = 4;
 
 /// A volume on the GPU and the geometry it was allocated with.
 #[derive(Debug)]
