@@ -174,6 +174,22 @@ impl Voxel for i16 {
     }
 }
 
+/// `u16` holds a stored value's 16 bits with the rescale *not* applied (a PET kept as stored
+/// values, see [`crate::scaled`]); `false` for a value that needs more than 16 bits.
+impl Voxel for u16 {
+    fn fill(out: &mut [Self], stored: impl Iterator<Item = i32>, _rescale: Rescale) -> bool {
+        let mut ok = true;
+        for (o, v) in out.iter_mut().zip(stored) {
+            ok &= (i32::from(i16::MIN)..=i32::from(u16::MAX)).contains(&v);
+            *o = v as u16;
+        }
+        ok
+    }
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
 impl Voxel for f32 {
     fn fill(out: &mut [Self], stored: impl Iterator<Item = i32>, rescale: Rescale) -> bool {
         let (s, b) = (rescale.slope, rescale.intercept);

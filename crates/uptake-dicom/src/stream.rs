@@ -16,6 +16,7 @@ use ndarray::Array3;
 use crate::error::{AssembleError, InstanceError, Problem};
 use crate::instance::DicomInstance;
 use crate::packed::{PackedSlice, PackedVolume};
+use crate::scaled::{ScaledVolume, SliceScale};
 use crate::stack::StackPlan;
 use crate::volume::{slice_sources, Volume, Voxels};
 
@@ -26,6 +27,8 @@ enum PoolData {
     F32(Vec<f32>),
     /// Exact i16 slices packed one by one (`None`: a slot not received).
     Packed(Vec<Option<PackedSlice>>),
+    /// 16-bit stored values and each slot's rescale ([`SliceScale::EMPTY`]: not received).
+    Scaled(Vec<u16>, Vec<SliceScale>),
 }
 
 /// One slice of a pool, borrowed.
@@ -37,6 +40,8 @@ pub enum PoolSlice<'a> {
     F32(&'a [f32]),
     /// CT in HU, exact, packed (see [`SlicePool::with_packing`]).
     Packed(&'a PackedSlice),
+    /// Stored values and their rescale (see [`SlicePool::with_packing`]).
+    Scaled(&'a [u16], SliceScale),
 }
 
 /// Slices of one series decoded as they arrive.
@@ -94,10 +99,13 @@ impl SlicePool {
         }
     }
 
-    /// Keeps exact i16 slices (CT in HU) packed losslessly, slice by slice, as they arrive:
-    /// the series then never exists unpacked (about 35–50 % of the memory; see
-    /// [`crate::packed`]), and [`SlicePool::take_volume`] gives [`Voxels::Packed`]. Costs
-    /// one packing pass per slice. Series widened to f32 are not packed.
+    /// Keeps the series compact, exactly: exact i16 slices (CT in HU) packed losslessly,
+    /// slice by slice, as they arrive — the series then never exists unpacked (about 35–50 %
+    /// of the memory; see [`crate::packed`]) and [`SlicePool::take_volume`] gives
+    /// [`Voxels::Packed`]; other series of at most 16 bits allocated (PET) as their stored
+    /// values with each slice's rescale, half of f32 ([`Voxels::Scaled`], every value the f32
+    /// decoding gives). Costs one packing pass per CT slice. A CT series widened to f32 is
+    /// not packed.
     pub fn with_packing(mut self) -> SlicePool {
         self.pack = true;
         self
@@ -181,6 +189,10 @@ impl SlicePool {
         match &mut self.data {
             PoolData::I16(v) => relocate(v, self.per_slice, &target),
             PoolData::F32(v) => relocate(v, self.per_slice, &target),
+            PoolData::Scaled(v, scales) => {
+                relocate(v, self.per_slice, &target);
+                relocate(scales, 1, &target);
+            }
             PoolData::Packed(v) => {
                 let mut placed = vec![None; v.len()];
                 for (from, to) in target.iter().enumerate() {
@@ -223,6 +235,7 @@ impl SlicePool {
             PoolData::I16(v) => v.get(range).map(PoolSlice::I16),
             PoolData::F32(v) => v.get(range).map(PoolSlice::F32),
             PoolData::Packed(v) => v.get(i)?.as_ref().map(PoolSlice::Packed),
+            PoolData::Scaled(v, scales) => Some(PoolSlice::Scaled(v.get(range)?, *scales.get(i)?)),
         }
     }
 
@@ -247,6 +260,10 @@ impl SlicePool {
         match &mut self.data {
             PoolData::I16(v) => grow(v, n)?,
             PoolData::F32(v) => grow(v, n)?,
+            PoolData::Scaled(v, scales) => {
+                grow(v, n)?;
+                grow(scales, slices)?;
+            }
             PoolData::Packed(v) => {
                 if v.len() < slices {
                     v.try_reserve(slices - v.len()).map_err(|_| n)?;
@@ -275,6 +292,15 @@ impl SlicePool {
                         }
                     }
                 }
+                self.data = PoolData::F32(wide);
+            }
+            PoolData::Scaled(v, scales) => {
+                let per = self.per_slice.max(1);
+                let wide = v
+                    .chunks(per)
+                    .zip(scales.iter())
+                    .flat_map(|(bits, s)| bits.iter().map(move |&b| s.value(b)))
+                    .collect();
                 self.data = PoolData::F32(wide);
             }
             PoolData::F32(_) => {}
@@ -314,6 +340,8 @@ impl SlicePool {
                 PoolData::Packed(Vec::new())
             } else if h.modality == "CT" && integral {
                 PoolData::I16(zeroed(n))
+            } else if self.pack && h.modality != "CT" && h.pixel.bits_allocated <= 16 {
+                PoolData::Scaled(zeroed(n), Vec::new())
             } else {
                 PoolData::F32(zeroed(n))
             };
@@ -335,6 +363,18 @@ impl SlicePool {
         let exact = match &mut self.data {
             PoolData::I16(v) => inst.decode_frame_into(0, &mut v[range.clone()])?,
             PoolData::F32(v) => inst.decode_frame_into(0, &mut v[range.clone()])?,
+            PoolData::Scaled(v, scales) => {
+                let exact = inst.decode_frame_into(0, &mut v[range.clone()])?;
+                let f = inst.header.frames.first();
+                if let (Some(f), Some(slot)) = (f, scales.get_mut(at)) {
+                    *slot = SliceScale {
+                        slope: f.rescale_slope,
+                        intercept: f.rescale_intercept,
+                        signed: inst.header.pixel.signed,
+                    };
+                }
+                exact && f.is_some()
+            }
             PoolData::Packed(v) => {
                 self.scratch.resize(per, 0);
                 let exact = inst.decode_frame_into(0, &mut self.scratch)?;
@@ -408,6 +448,10 @@ impl SlicePool {
                 PoolData::I16(v) => v.truncate(nk * per),
                 PoolData::F32(v) => v.truncate(nk * per),
                 PoolData::Packed(v) => v.truncate(nk),
+                PoolData::Scaled(v, scales) => {
+                    v.truncate(nk * per);
+                    scales.truncate(nk);
+                }
             }
             data
         } else {
@@ -417,6 +461,10 @@ impl SlicePool {
         let voxels = match data {
             PoolData::I16(v) => Array3::from_shape_vec(shape, v).ok().map(Voxels::I16),
             PoolData::F32(v) => Array3::from_shape_vec(shape, v).ok().map(Voxels::F32),
+            PoolData::Scaled(v, mut scales) => {
+                scales.resize(nk, SliceScale::EMPTY);
+                ScaledVolume::new(shape, v, scales).map(Voxels::Scaled)
+            }
             PoolData::Packed(v) => {
                 let slices = v
                     .into_iter()
@@ -468,6 +516,10 @@ impl SlicePool {
         match &mut self.data {
             PoolData::I16(v) => run(v, self.per_slice, perm),
             PoolData::F32(v) => run(v, self.per_slice, perm),
+            PoolData::Scaled(v, scales) => {
+                run(v, self.per_slice, perm);
+                run(scales, 1, perm);
+            }
             PoolData::Packed(v) => {
                 let mut taken: Vec<Option<PackedSlice>> = std::mem::take(v);
                 *v = perm
@@ -492,6 +544,9 @@ impl SlicePool {
         match &self.data {
             PoolData::I16(v) => PoolData::I16(run(v, self.per_slice, perm)),
             PoolData::F32(v) => PoolData::F32(run(v, self.per_slice, perm)),
+            PoolData::Scaled(v, scales) => {
+                PoolData::Scaled(run(v, self.per_slice, perm), run(scales, 1, perm))
+            }
             PoolData::Packed(v) => PoolData::Packed(
                 perm.iter()
                     .map(|p| p.and_then(|p| v.get(p)?.clone()))

@@ -7,6 +7,7 @@ use crate::instance::DicomInstance;
 use crate::packed::PackedVolume;
 use crate::par;
 use crate::pixels::Voxel;
+use crate::scaled::ScaledVolume;
 use crate::stack::{FrameRef, SliceProblem, StackPlan};
 use ndarray::{Array3, ArrayViewMut3, Axis};
 use serde::Serialize;
@@ -23,6 +24,9 @@ pub enum Voxels {
     /// Integral values that fit in 16 bits, packed losslessly slice by slice (the CPU copy of
     /// a CT streamed into a viewer; see [`crate::packed`]).
     Packed(PackedVolume),
+    /// 16-bit stored values with each slice's rescale, read as the f32 decoding would give
+    /// (the CPU copy of a PET streamed into a viewer; see [`crate::scaled`]).
+    Scaled(ScaledVolume),
 }
 
 impl Voxels {
@@ -32,6 +36,7 @@ impl Voxels {
             Voxels::I16(a) => a.get([k, j, i]).map(|v| *v as f64),
             Voxels::F32(a) => a.get([k, j, i]).map(|v| *v as f64),
             Voxels::Packed(p) => p.get(k, j, i).map(f64::from),
+            Voxels::Scaled(s) => s.get(k, j, i).map(f64::from),
         }
     }
 
@@ -41,6 +46,7 @@ impl Voxels {
             Voxels::I16(a) => a.len() * 2,
             Voxels::F32(a) => a.len() * 4,
             Voxels::Packed(p) => p.byte_len(),
+            Voxels::Scaled(s) => s.byte_len(),
         }
     }
 
@@ -50,6 +56,7 @@ impl Voxels {
             Voxels::I16(_) => "i16",
             Voxels::F32(_) => "f32",
             Voxels::Packed(_) => "i16 (packed)",
+            Voxels::Scaled(_) => "16-bit stored × rescale",
         }
     }
 }

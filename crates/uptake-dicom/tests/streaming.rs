@@ -27,6 +27,13 @@ fn same(a: &Volume, b: &Volume) {
     match (&a.voxels, &b.voxels) {
         (Voxels::I16(x), Voxels::I16(y)) => assert!(x == y, "i16 voxels differ"),
         (Voxels::Packed(x), Voxels::I16(y)) => assert!(x.to_array() == y, "packed voxels differ"),
+        (Voxels::Scaled(x), Voxels::F32(y)) => assert!(
+            x.to_array()
+                .iter()
+                .zip(y.iter())
+                .all(|(p, q)| p.to_bits() == q.to_bits()),
+            "scaled voxels differ"
+        ),
         (Voxels::F32(x), Voxels::F32(y)) => {
             assert!(x
                 .iter()
@@ -149,6 +156,12 @@ fn streamed_volumes_equal_whole_file_assembly_in_any_order() {
                 pack,
                 "{label}: the CT is packed when asked"
             );
+            assert_eq!(
+                got.iter()
+                    .any(|(v, _)| matches!(v.voxels, Voxels::Scaled(_))),
+                pack,
+                "{label}: the PET is kept as stored values when asked"
+            );
             assert_eq!(got.len(), want.len(), "{label}");
             for ((v, was_in_order), w) in got.iter().zip(&want) {
                 same(v, w);
@@ -246,6 +259,10 @@ fn an_order_adopted_after_slices_arrived_moves_them_to_their_slots() {
                                     s.unpack()
                                         == a.index_axis(ndarray::Axis(0), k).as_slice().unwrap()
                                 }
+                                (uptake_dicom::PoolSlice::Scaled(b, sc), Voxels::F32(a)) => b
+                                    .iter()
+                                    .zip(a.index_axis(ndarray::Axis(0), k))
+                                    .all(|(&b, x)| sc.value(b).to_bits() == x.to_bits()),
                                 _ => false,
                             };
                             assert!(got, "{label} after {late}: slot {k}");

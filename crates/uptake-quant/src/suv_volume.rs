@@ -13,7 +13,7 @@ use serde::Serialize;
 use std::ops::Range;
 use uptake_dicom::geometry::{trilinear_corners, Vec3};
 use uptake_dicom::volume::SliceSource;
-use uptake_dicom::{Geometry, LoadedStudy, StackPlan, Volume, Voxels};
+use uptake_dicom::{Geometry, LoadedStudy, SliceScale, StackPlan, Volume, Voxels};
 
 /// SUV values of one PET series on its own grid, computed on access from the stored values
 /// it holds (see the module documentation).
@@ -87,6 +87,7 @@ pub struct SliceValues<'a> {
 enum SliceIter<'a> {
     F32(ndarray::iter::Iter<'a, f32, ndarray::Ix2>),
     I16(ndarray::iter::Iter<'a, i16, ndarray::Ix2>),
+    Scaled(std::slice::Iter<'a, u16>, SliceScale),
     Empty,
 }
 
@@ -98,6 +99,9 @@ impl Iterator for SliceValues<'_> {
         match &mut self.inner {
             SliceIter::F32(it) => it.next().map(|&v| suv_of(v as f64, self.factor)),
             SliceIter::I16(it) => it.next().map(|&v| suv_of(v as f64, self.factor)),
+            SliceIter::Scaled(it, s) => it
+                .next()
+                .map(|&b| suv_of(f64::from(s.value(b)), self.factor)),
             SliceIter::Empty => None,
         }
     }
@@ -106,6 +110,7 @@ impl Iterator for SliceValues<'_> {
         match &self.inner {
             SliceIter::F32(it) => it.size_hint(),
             SliceIter::I16(it) => it.size_hint(),
+            SliceIter::Scaled(it, _) => it.size_hint(),
             SliceIter::Empty => (0, Some(0)),
         }
     }
@@ -177,6 +182,7 @@ impl SuvVolume {
             Voxels::F32(a) => a.dim(),
             Voxels::I16(a) => a.dim(),
             Voxels::Packed(p) => p.dim(),
+            Voxels::Scaled(s) => s.dim(),
         };
         if shape != (nk, nj, ni) {
             return Err(QuantError::FactorMismatch {
@@ -323,6 +329,7 @@ impl SuvVolume {
             Voxels::F32(a) => *a.get([v[2], v[1], v[0]])? as f64,
             Voxels::I16(a) => *a.get([v[2], v[1], v[0]])? as f64,
             Voxels::Packed(p) => f64::from(p.get(v[2], v[1], v[0])?),
+            Voxels::Scaled(s) => f64::from(s.get(v[2], v[1], v[0])?),
         };
         Some(suv_of(x, f)).filter(|x| !x.is_nan())
     }
@@ -335,6 +342,10 @@ impl SuvVolume {
             _ if k >= self.slice_factor.len() => SliceIter::Empty,
             Voxels::F32(a) => SliceIter::F32(a.index_axis(Axis(0), k).into_iter()),
             Voxels::I16(a) => SliceIter::I16(a.index_axis(Axis(0), k).into_iter()),
+            Voxels::Scaled(s) => match (s.slice_bits(k), s.scale(k)) {
+                (Some(bits), Some(scale)) => SliceIter::Scaled(bits.iter(), scale),
+                _ => SliceIter::Empty,
+            },
             // Never after `build`, which unpacks.
             Voxels::Packed(_) => SliceIter::Empty,
         };

@@ -5,7 +5,7 @@
 
 use ndarray::Array3;
 use uptake_dicom::volume::SliceSource;
-use uptake_dicom::{Geometry, Volume, Voxels};
+use uptake_dicom::{Geometry, ScaledVolume, SliceScale, Volume, Voxels};
 use uptake_quant::lesion::quantify_lesion;
 use uptake_quant::peak::{SphereKernel, SUVPEAK_RADIUS_MM};
 use uptake_quant::stats::box_stats;
@@ -241,10 +241,35 @@ fn suv_on_access_is_the_conversion_done_once_bit_for_bit() {
     let raw_i16 = Array3::from_shape_fn((nk, nj, ni), |(k, j, i)| {
         (i as i16 * 911 - j as i16 * 177 + k as i16 * 3001).wrapping_mul(7)
     });
-    for voxels in [Voxels::F32(raw_f32), Voxels::I16(raw_i16)] {
+    // 16-bit stored values with a rescale per slice (how a streamed PET is kept), signed on
+    // even slices, unsigned on odd ones.
+    let scales: Vec<SliceScale> = (0..nk)
+        .map(|k| SliceScale {
+            slope: 0.317_1 * (k + 1) as f64,
+            intercept: if k % 2 == 1 { 0.5 } else { 0.0 },
+            signed: k % 2 == 0,
+        })
+        .collect();
+    let raw_bits: Vec<u16> = raw_i16.iter().map(|&v| v as u16).collect();
+    let scaled_values: Vec<f64> = raw_bits
+        .iter()
+        .enumerate()
+        .map(|(n, &b)| {
+            let sc = scales[n / (ni * nj)];
+            let stored = if sc.signed { b as i16 as f64 } else { b as f64 };
+            (stored * sc.slope + sc.intercept) as f32 as f64
+        })
+        .collect();
+    let scaled = ScaledVolume::new((nk, nj, ni), raw_bits, scales).expect("scaled");
+    for voxels in [
+        Voxels::F32(raw_f32),
+        Voxels::I16(raw_i16),
+        Voxels::Scaled(scaled),
+    ] {
         let stored_values: Vec<f64> = match &voxels {
             Voxels::F32(a) => a.iter().map(|&v| v as f64).collect(),
             Voxels::I16(a) => a.iter().map(|&v| v as f64).collect(),
+            Voxels::Scaled(_) => scaled_values.clone(),
             Voxels::Packed(p) => p.to_array().iter().map(|&v| v as f64).collect(),
         };
         let raw = stored(dims, voxels, missing);
@@ -302,6 +327,7 @@ fn suv_on_access_is_the_conversion_done_once_bit_for_bit() {
             Voxels::F32(a) => a.iter().map(|&v| v as f64).collect(),
             Voxels::I16(a) => a.iter().map(|&v| v as f64).collect(),
             Voxels::Packed(p) => p.to_array().iter().map(|&v| v as f64).collect(),
+            Voxels::Scaled(s) => s.to_array().iter().map(|&v| v as f64).collect(),
         };
         assert_eq!(back, stored_values);
     }

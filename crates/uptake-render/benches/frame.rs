@@ -51,7 +51,9 @@ fn main() {
     let ct_values = match &ct.voxels {
         uptake_dicom::Voxels::I16(a) => Voxels::I16(a.as_slice().expect("standard layout")),
         uptake_dicom::Voxels::F32(a) => Voxels::F32(a.as_slice().expect("standard layout")),
-        uptake_dicom::Voxels::Packed(_) => panic!("whole-file assembly does not pack"),
+        uptake_dicom::Voxels::Packed(_) | uptake_dicom::Voxels::Scaled(_) => {
+            panic!("whole-file assembly keeps plain arrays")
+        }
     };
     let ct_desc = VolumeDesc::new(geometry(&ct.geometry), ct_values, ValueKind::Hu).expect("CT");
     // The SUV as one array (`uptake_render::dicom::suv_desc` reads it from the stored values

@@ -4,7 +4,7 @@
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::study::{render_loaded_study_png, render_study_png, StudyRenderError};
 
-use uptake_dicom::{Geometry, PackedVolume, Volume};
+use uptake_dicom::{Geometry, PackedVolume, ScaledVolume, Volume};
 use uptake_quant::SuvVolume;
 
 use crate::error::RenderError;
@@ -30,6 +30,7 @@ pub fn voxels(v: &Volume) -> Option<Voxels<'_>> {
         uptake_dicom::volume::Voxels::I16(a) => a.as_slice().map(Voxels::I16),
         uptake_dicom::volume::Voxels::F32(a) => a.as_slice().map(Voxels::F32),
         uptake_dicom::volume::Voxels::Packed(p) => Some(Voxels::Source(p)),
+        uptake_dicom::volume::Voxels::Scaled(s) => Some(Voxels::Source(s)),
     }
 }
 
@@ -84,6 +85,23 @@ impl VoxelSource for PackedVolume {
             n = k * per + to;
         }
         out
+    }
+}
+
+/// Stored values × rescale (a PET in its stored units, shown when SUV is refused), computed
+/// slice by slice as the texture is written.
+impl VoxelSource for ScaledVolume {
+    fn len(&self) -> usize {
+        ScaledVolume::len(self)
+    }
+
+    fn get(&self, n: usize) -> Option<f64> {
+        let v = self.value(n)?;
+        Some(if v.is_nan() { 0.0 } else { f64::from(v) })
+    }
+
+    fn f16_le(&self, range: std::ops::Range<usize>) -> Vec<u16> {
+        f16_le_of_f32(range.filter_map(|n| self.value(n)))
     }
 }
 

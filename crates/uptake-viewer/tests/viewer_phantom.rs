@@ -556,6 +556,7 @@ fn stored_bits(v: &uptake_dicom::Volume) -> Vec<u32> {
     match &v.voxels {
         uptake_dicom::Voxels::F32(a) => a.iter().map(|x| x.to_bits()).collect(),
         uptake_dicom::Voxels::I16(a) => a.iter().map(|&x| x as u16 as u32).collect(),
+        uptake_dicom::Voxels::Scaled(s) => s.to_array().iter().map(|x| x.to_bits()).collect(),
         uptake_dicom::Voxels::Packed(_) => panic!("the PET is never packed"),
     }
 }
@@ -565,6 +566,7 @@ fn buffer(v: &uptake_dicom::Volume) -> usize {
     match &v.voxels {
         uptake_dicom::Voxels::F32(a) => a.as_ptr() as usize,
         uptake_dicom::Voxels::I16(a) => a.as_ptr() as usize,
+        uptake_dicom::Voxels::Scaled(s) => s.slice_bits(0).unwrap().as_ptr() as usize,
         uptake_dicom::Voxels::Packed(_) => panic!("the PET is never packed"),
     }
 }
@@ -573,6 +575,7 @@ fn stored_f64(v: &uptake_dicom::Volume) -> Vec<f64> {
     match &v.voxels {
         uptake_dicom::Voxels::F32(a) => a.iter().map(|&x| x as f64).collect(),
         uptake_dicom::Voxels::I16(a) => a.iter().map(|&x| x as f64).collect(),
+        uptake_dicom::Voxels::Scaled(s) => s.to_array().iter().map(|&x| x as f64).collect(),
         uptake_dicom::Voxels::Packed(_) => panic!("the PET is never packed"),
     }
 }

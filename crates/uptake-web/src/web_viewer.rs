@@ -244,13 +244,17 @@ impl WebViewer {
         if index >= order.len() {
             return;
         }
-        let unpacked;
+        let (unpacked, scaled): (Vec<i16>, Vec<f32>);
         let values = match self.core.pooled_slice(series_uid, index) {
             Some(uptake_dicom::PoolSlice::I16(v)) => Voxels::I16(v),
             Some(uptake_dicom::PoolSlice::F32(v)) => Voxels::F32(v),
             Some(uptake_dicom::PoolSlice::Packed(p)) => {
                 unpacked = p.unpack();
                 Voxels::I16(&unpacked)
+            }
+            Some(uptake_dicom::PoolSlice::Scaled(bits, s)) => {
+                scaled = bits.iter().map(|&b| s.value(b)).collect();
+                Voxels::F32(&scaled)
             }
             None => return,
         };

@@ -80,6 +80,21 @@ fn opens_the_phantom_with_banner_views_and_errors_reported() {
         ratio < 0.6,
         "the CT is packed to {ratio:.2} of its plain size"
     );
+    // The PET is held as its 16-bit stored values, each value the f32 a file load gives.
+    let pet = core.viewer.as_ref().unwrap().session.pet_raw();
+    let uptake_dicom::Voxels::Scaled(scaled) = &pet.voxels else {
+        panic!("the PET is {}, not stored values", pet.voxels.type_name());
+    };
+    let want = plain.volume(plain.pet_plan().unwrap()).unwrap();
+    let uptake_dicom::Voxels::F32(want) = &want.voxels else {
+        panic!("a file load gives f32 PET");
+    };
+    let same = scaled
+        .to_array()
+        .iter()
+        .zip(want.iter())
+        .all(|(a, b)| a.to_bits() == b.to_bits());
+    assert!(same, "the stored PET reads differently from the files");
 }
 
 #[test]

@@ -60,6 +60,7 @@ pub fn load_study(name: &str, opts: &PhantomOptions) -> Study {
         uptake_dicom::Voxels::I16(a) => a.iter().copied().collect(),
         uptake_dicom::Voxels::F32(a) => a.iter().map(|v| *v as i16).collect(),
         uptake_dicom::Voxels::Packed(p) => p.to_array().into_iter().collect(),
+        uptake_dicom::Voxels::Scaled(_) => panic!("a CT is never kept scaled"),
     };
     Study {
         truth,
