@@ -321,7 +321,9 @@ const ops = {
       const wasmAtFetched = wasmMb();
       const open = await openInSteps(pet, ct);
       const t_opened = performance.now() - started;
-      return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, add_file_ms: addMs, qido_instances_ms: qidoMs, opened_ms: t_opened, open_ms: t_opened - t_fetched, wasm_memory_mb: wasmMb(), wasm_memory_start_mb: wasmAtStart, wasm_memory_fetched_mb: wasmAtFetched, ...open.timing_ms } };
+      // Both volumes in memory and on the GPU, as an absolute time the page can convert.
+      const loadedAt = performance.timeOrigin + performance.now();
+      return { open, fileErrors, snapshot: snapshot(), timing: { fetched_ms: t_fetched, add_file_ms: addMs, qido_instances_ms: qidoMs, opened_ms: t_opened, open_ms: t_opened - t_fetched, wasm_memory_mb: wasmMb(), wasm_memory_start_mb: wasmAtStart, wasm_memory_fetched_mb: wasmAtFetched, loaded_at: loadedAt, ...open.timing_ms } };
     } catch (e) {
       // A failed or cancelled load keeps nothing: no preview on screen, no half-filled
       // buffers in memory (unless a newer load has started meanwhile).

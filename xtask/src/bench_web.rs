@@ -708,6 +708,17 @@ fn render_report(
             gz as f64 / 1e6,
         ));
     }
+    if let Some(shown) = summary
+        .get(UPTAKE)
+        .map(|s| &s["bench"])
+        .filter(|b| b.get("t_displayed").is_some())
+    {
+        r.push_str(&format!(
+            "\nUptake fully loaded = both volumes in memory and on the GPU (the worker's time); \
+             the first frame of the loaded study was on screen at {} ms (`t_displayed`).\n",
+            stat(shown, "t_displayed", 0)
+        ));
+    }
     r.push_str(
         "\nbrowser PSS Δ: peak PSS of the whole Chromium process tree minus its value before \
          navigation (MiB). Chromium CPU s: CPU time of that tree during the run. DICOMweb: \

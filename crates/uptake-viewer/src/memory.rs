@@ -23,10 +23,12 @@ impl SeriesDims {
 /// Bytes needed to hold a study, by part.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MemoryEstimate {
-    /// CT as i16 HU (2 bytes a voxel).
+    /// CT as i16 HU (2 bytes a voxel): an upper bound; streamed into the browser it is kept
+    /// packed, typically at 35–50 % of that.
     pub ct_bytes: u64,
     /// PET as f32 (4 bytes a voxel), held once: its stored Bq/ml values, from which every SUV
-    /// is computed on access.
+    /// is computed on access. An upper bound: a 16-bit PET streamed into the browser is kept
+    /// as its stored values (2 bytes a voxel).
     pub pet_bytes: u64,
     /// Display copies (R16Float, 2 bytes a voxel for CT and PET) plus the u8 label volume.
     pub display_bytes: u64,
