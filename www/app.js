@@ -405,8 +405,12 @@ async function afterOpen(r, label) {
   hideProgress();
   const problems = r.open.errors.length + r.fileErrors.length;
   const mem = r.open.memory;
+  const held = r.open.held;
+  const volumes = held
+    ? `volumes ${(held.cpu_bytes / 1e6).toFixed(0)} MB in memory + ${(held.gpu_bytes / 1e6).toFixed(0)} MB on the GPU`
+    : `volumes ≈ ${(mem.total_bytes / 1e6).toFixed(0)} MB`;
   setStatus(`${label}: ${r.open.images} images, ${r.open.series.map((x) => x.modality).join(" + ")}` +
-    ` · volumes ≈ ${(mem.total_bytes / 1e6).toFixed(0)} MB${mem.warning ? ` (${mem.warning})` : ""}` +
+    ` · ${volumes}${mem.warning ? ` (${mem.warning})` : ""}` +
     (problems ? ` · ${problems} problem(s): ${[...r.open.errors, ...r.fileErrors].slice(0, 3).join("; ")}` : ""));
   // The frame is on screen at the next animation frame.
   await new Promise((res) => requestAnimationFrame(() => res()));

@@ -98,8 +98,34 @@ pub struct OpenReport {
     pub errors: Vec<String>,
     /// The planned series.
     pub series: Vec<SeriesReport>,
-    /// Memory the volumes take (estimate from the plans).
+    /// Memory the volumes take (estimate from the plans, an upper bound).
     pub memory: MemoryEstimate,
+    /// What the opened volumes hold.
+    pub held: HeldMemory,
+}
+
+/// Bytes the volumes of an opened study hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HeldMemory {
+    /// The exact CPU copies (CT packed, PET as stored values in the browser).
+    pub cpu_bytes: usize,
+    /// The GPU's display copies (2 bytes a voxel).
+    pub gpu_bytes: usize,
+}
+
+impl HeldMemory {
+    fn of(viewer: &Viewer) -> HeldMemory {
+        let s = &viewer.session;
+        let volumes = s.ct.iter().chain(std::iter::once(s.pet_raw()));
+        let (cpu_bytes, gpu_bytes) = volumes.fold((0, 0), |(cpu, gpu), v| {
+            let voxels: usize = v.geometry.dims.iter().product();
+            (cpu + v.voxels.byte_len(), gpu + voxels * 2)
+        });
+        HeldMemory {
+            cpu_bytes,
+            gpu_bytes,
+        }
+    }
 }
 
 /// What a viewer's PET display shows: the series and the SUV factor (or the refusal).
@@ -454,6 +480,7 @@ impl Core {
         if let Some(p) = self.preview_cursor.take() {
             viewer.set_cursor(p);
         }
+        let held = HeldMemory::of(&viewer);
         self.viewer = Some(viewer);
         Ok(OpenReport {
             files,
@@ -461,6 +488,7 @@ impl Core {
             errors,
             series,
             memory,
+            held,
         })
     }
 

@@ -27,6 +27,16 @@ fn opens_the_phantom_with_banner_views_and_errors_reported() {
     let (mut core, truth, dir) = open_phantom();
     let report = core.open(None, None).unwrap();
     assert_eq!(report.images + 1, report.files);
+    // What the volumes hold: below the estimate (CT packed, PET as stored values); the GPU
+    // copies are 2 bytes a voxel.
+    assert!(report.held.cpu_bytes > 0);
+    assert!(
+        (report.held.cpu_bytes as u64) < report.memory.ct_bytes + report.memory.pet_bytes / 2,
+        "{:?} vs {:?}",
+        report.held,
+        report.memory
+    );
+    assert!(report.held.gpu_bytes as u64 == report.memory.ct_bytes + report.memory.pet_bytes / 2);
     assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
     assert_eq!(report.series.len(), 2);
     let s = core.snapshot().unwrap();
