@@ -686,8 +686,12 @@ on("search-form", "submit", async (e) => {
 });
 
 new ResizeObserver(() => {
-  if (!snap) return;
   const [width, height] = canvasSize();
+  if (!snap) {
+    // No study yet: the worker only notes the size (a preview is then drawn at it once).
+    call("command", { command: { op: "resize", width, height } }).catch(() => {});
+    return;
+  }
   move({ op: "resize", width, height });
 }).observe(stage);
 

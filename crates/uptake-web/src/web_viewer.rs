@@ -385,8 +385,12 @@ impl WebViewer {
         let cmd: Command = serde_json::from_str(command)
             .map_err(|e| JsError::new(&format!("invalid command {command}: {e}")))?;
         let changes = self.core.command(&cmd).map_err(js_err)?;
-        if let (Some(g), Some(v)) = (&mut self.gfx, &self.core.viewer) {
+        // The canvas follows the page's size even before a study is open, so that a first
+        // picture is drawn at its size once, not drawn and then drawn again.
+        if let Some(g) = &mut self.gfx {
             g.resize(self.core.size);
+        }
+        if let (Some(g), Some(v)) = (&mut self.gfx, &self.core.viewer) {
             if changes.ct {
                 g.upload_volumes(v, false).map_err(js_err)?;
             } else if changes.pet {
