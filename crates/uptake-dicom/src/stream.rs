@@ -429,12 +429,9 @@ impl SlicePool {
         plan: &StackPlan,
         instances: &[DicomInstance],
     ) -> Option<Result<(Volume, bool), AssembleError>> {
-        let perm = self.slot_indices(plan, instances)?;
-        let [ni, nj, nk] = plan.geometry.dims;
+        let perm = self.plan_slots(plan, instances)?;
+        let [_, _, nk] = plan.geometry.dims;
         let per = self.per_slice;
-        if ni * nj != per || perm.len() != nk {
-            return None;
-        }
         let full: Option<Vec<usize>> = perm.iter().copied().collect();
         let whole =
             full.is_some() && perm.len() == self.index.len() && self.used.len() == perm.len();
@@ -457,6 +454,45 @@ impl SlicePool {
         } else {
             self.gather(&perm)
         };
+        let volume = self.volume_of(data, plan, instances);
+        if whole {
+            self.index.clear();
+            self.used.clear();
+        }
+        Some(volume.map(|v| (v, whole && in_order)))
+    }
+
+    /// A copy of the volume of `plan` from the pooled slices, leaving the pool as it is (a
+    /// preview of a series still arriving). `None` when a slot of the plan is not in the pool.
+    pub fn copy_volume(
+        &self,
+        plan: &StackPlan,
+        instances: &[DicomInstance],
+    ) -> Option<Result<Volume, AssembleError>> {
+        let perm = self.plan_slots(plan, instances)?;
+        Some(self.volume_of(self.gather(&perm), plan, instances))
+    }
+
+    /// Pool index of each slot of `plan`, when the plan's slices have this pool's shape.
+    fn plan_slots(
+        &self,
+        plan: &StackPlan,
+        instances: &[DicomInstance],
+    ) -> Option<Vec<Option<usize>>> {
+        let perm = self.slot_indices(plan, instances)?;
+        let [ni, nj, nk] = plan.geometry.dims;
+        (ni * nj == self.per_slice && perm.len() == nk).then_some(perm)
+    }
+
+    /// The volume of `plan` with the slices `data` (in the plan's order).
+    fn volume_of(
+        &self,
+        data: PoolData,
+        plan: &StackPlan,
+        instances: &[DicomInstance],
+    ) -> Result<Volume, AssembleError> {
+        let [ni, nj, nk] = plan.geometry.dims;
+        let per = self.per_slice;
         let shape = (nk, nj, ni);
         let voxels = match data {
             PoolData::I16(v) => Array3::from_shape_vec(shape, v).ok().map(Voxels::I16),
@@ -473,19 +509,15 @@ impl SlicePool {
                 PackedVolume::new(shape, slices).map(Voxels::Packed)
             }
         };
-        let Some(voxels) = voxels else {
-            return Some(Err(AssembleError::Empty {
-                series_uid: self.series_uid.clone(),
-            }));
-        };
-        if whole {
-            self.index.clear();
-            self.used.clear();
-        }
-        Some(Ok((
-            Volume::of_plan(plan, instances, voxels, slice_sources(plan, instances)),
-            whole && in_order,
-        )))
+        let voxels = voxels.ok_or_else(|| AssembleError::Empty {
+            series_uid: self.series_uid.clone(),
+        })?;
+        Ok(Volume::of_plan(
+            plan,
+            instances,
+            voxels,
+            slice_sources(plan, instances),
+        ))
     }
 
     /// Reorders the pool in place so that slot `k` holds pool slice `perm[k]` (one slice of

@@ -368,3 +368,32 @@ fn a_packed_series_with_a_value_beyond_i16_is_widened_exactly() {
     let (v, _) = got.iter().find(|(v, _)| v.modality == "CT").unwrap();
     same(v, &want);
 }
+
+#[test]
+fn a_copy_leaves_the_pool_whole() {
+    // A preview copies a series out of its pool while the rest arrives: the copy equals
+    // whole-file assembly, and the pool still hands over every slice afterwards.
+    let dir = tempfile::tempdir().unwrap();
+    write_study(dir.path(), &PhantomOptions::default()).unwrap();
+    let files = read_study_files(dir.path()).unwrap();
+    let reference = LoadedStudy::from_instances(parse(&files));
+    for pack in [false, true] {
+        let mut pools: HashMap<String, SlicePool> = HashMap::new();
+        let instances: Vec<DicomInstance> = files
+            .iter()
+            .map(|f| pool_in(&mut pools, f, 0, pack))
+            .collect();
+        let headers: Vec<_> = instances.iter().map(|i| &i.header).collect();
+        let (plans, _) = uptake_dicom::plan_stacks(&headers);
+        for (p, q) in plans.iter().zip(&reference.plans) {
+            let want = reference.volume(q).unwrap();
+            let pool = pools.get_mut(&p.series_uid).unwrap();
+            let before = pool.len();
+            let copy = pool.copy_volume(p, &instances).unwrap().unwrap();
+            same(&copy, &want);
+            assert_eq!(pool.len(), before, "the copy took nothing");
+            let (taken, _) = pool.take_volume(p, &instances).unwrap().unwrap();
+            same(&taken, &want);
+        }
+    }
+}

@@ -221,11 +221,6 @@ impl Core {
         let Some((ct_uid, centre_sop)) = self.preview_slice(pet, ct) else {
             return Ok(false);
         };
-        // A pool holding only that slice would be handed over whole (and emptied) below:
-        // wait for a second one.
-        if self.pools.get(&ct_uid).map_or(0, SlicePool::len) < 2 {
-            return Ok(false);
-        }
         let is_ct = |i: &DicomInstance| i.header.modality == "CT";
         if !self
             .instances
@@ -253,13 +248,9 @@ impl Core {
             .plans
             .iter()
             .find(|p| p.series_uid == ct_uid && p.modality == "CT")
-            .and_then(|plan| {
-                self.pools
-                    .get_mut(&ct_uid)?
-                    .take_volume(plan, &study.instances)
-            });
+            .and_then(|plan| self.pools.get(&ct_uid)?.copy_volume(plan, &study.instances));
         match centre_volume {
-            Some(Ok((v, _))) => study.keep(v),
+            Some(Ok(v)) => study.keep(v),
             _ => {
                 self.give_back(study);
                 self.preview_failed = true;
