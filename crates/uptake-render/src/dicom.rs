@@ -73,19 +73,34 @@ impl VoxelSource for PackedVolume {
         }
         let mut out = Vec::with_capacity(range.len());
         let mut slice = vec![0i16; per];
-        let mut n = range.start;
-        while n < range.end {
-            let k = n / per;
+        for (k, within) in slice_pieces(range, per) {
             let unpacked = self.slice(k).is_some_and(|s| s.unpack_into(&mut slice));
             if !unpacked {
                 slice.fill(0);
             }
-            let (from, to) = (n - k * per, (range.end - k * per).min(per));
-            out.extend(f16_le_of_i16(&slice[from..to]));
-            n = k * per + to;
+            out.extend(f16_le_of_i16(&slice[within]));
         }
         out
     }
+}
+
+/// `range` (values in storage order) cut at slice boundaries: each slice `k` it touches and
+/// the values of that slice it covers.
+fn slice_pieces(
+    range: std::ops::Range<usize>,
+    per: usize,
+) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> {
+    let per = per.max(1);
+    let slices = if range.is_empty() {
+        0..0
+    } else {
+        range.start / per..(range.end - 1) / per + 1
+    };
+    slices.map(move |k| {
+        let from = range.start.max(k * per) - k * per;
+        let to = range.end.min((k + 1) * per) - k * per;
+        (k, from..to)
+    })
 }
 
 /// Stored values × rescale (a PET in its stored units, shown when SUV is refused), computed
@@ -101,7 +116,15 @@ impl VoxelSource for ScaledVolume {
     }
 
     fn f16_le(&self, range: std::ops::Range<usize>) -> Vec<u16> {
-        f16_le_of_f32(range.filter_map(|n| self.value(n)))
+        // Slice by slice: one scale per slice, no division per value.
+        let mut out = Vec::with_capacity(range.len());
+        for (k, within) in slice_pieces(range, self.per_slice()) {
+            if let (Some(bits), Some(scale)) = (self.slice_bits(k), self.scale(k)) {
+                let values = bits.get(within).unwrap_or(&[]);
+                out.extend(f16_le_of_f32(values.iter().map(|&b| scale.value(b))));
+            }
+        }
+        out
     }
 }
 
@@ -170,5 +193,30 @@ mod tests {
             assert_eq!(source.get(n), plain.get(n), "value {n}");
         }
         assert_eq!(source.get(nk * per), None);
+    }
+
+    #[test]
+    fn a_scaled_volume_uploads_its_values_slice_by_slice() {
+        let (nk, nj, ni) = (3, 4, 9);
+        let per = nj * ni;
+        let bits: Vec<u16> = (0..nk * per).map(|n| (n * 4099 % 65536) as u16).collect();
+        let scales = (0..nk)
+            .map(|k| uptake_dicom::SliceScale {
+                slope: 0.25 + k as f64,
+                intercept: -1.5 * k as f64,
+                signed: k == 1,
+            })
+            .collect();
+        let v = ScaledVolume::new((nk, nj, ni), bits, scales).unwrap();
+        let values: Vec<f32> = (0..nk * per).map(|n| v.value(n).unwrap()).collect();
+        let plain = Voxels::F32(&values);
+        let source = Voxels::Source(&v);
+        for range in [0..nk * per, per..2 * per, 5..17, per - 3..per + 9, 0..0] {
+            assert_eq!(
+                source.f16_le(range.clone()),
+                plain.f16_le(range.clone()),
+                "{range:?}"
+            );
+        }
     }
 }
