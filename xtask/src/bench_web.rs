@@ -9,9 +9,11 @@
 //!    `python3 make_study.py [--small]` only when the study is missing.
 //! 2. The viewer bundle is built (`web::build`, as `cargo xtask build`) and the target file of
 //!    Uptake is generated from `bench/uptake.json`, the mount `@WWW@` replaced by the absolute
-//!    path of `www/`, into `target/bench-web/targets/uptake.json`.
-//! 3. `node run_bench.mjs --targets <uptake.json>,cs3d,baseline-series --tag uptake` runs in the
-//!    copy; its `out/results-uptake.json` becomes `target/bench-web/report.md` (also printed),
+//!    path of `www/`, into `target/bench-web/targets/uptake.json`; likewise the GPU floor
+//!    `bench/fetch-upload.json` (`@FLOOR@` → `bench/floor/`: the baseline's fetch, then the
+//!    bytes of both volumes written to WebGPU 3D textures, nothing parsed).
+//! 3. `node run_bench.mjs --targets <uptake.json>,cs3d,baseline-series,<fetch-upload.json>
+//!    --tag uptake` runs in the copy; its `out/results-uptake.json` becomes `target/bench-web/report.md` (also printed),
 //!    with the goal ratios and the gzip size of `www/pkg/*.wasm`; screenshots are copied next
 //!    to it. A target with no successful run is reported as `failed: reason` and makes the
 //!    command fail after the report is written.
@@ -32,6 +34,7 @@ const KEEP_IN_COPY: &[&str] = &["node_modules", "out", "data", "db"];
 const UPTAKE: &str = "uptake";
 const CS3D: &str = "cs3d";
 const BASELINE: &str = "fetch-series";
+const FLOOR: &str = "fetch-upload";
 
 /// Goals (the project's targets for the viewer).
 const GOAL_FIRST_VS_CS3D: f64 = 0.33;
@@ -276,29 +279,37 @@ fn make_study(anchor: &Path, study: &str) -> Result<(), String> {
     )
 }
 
-/// `bench/uptake.json` with `@WWW@` replaced by the absolute path of `www/` (JSON-escaped).
-fn write_uptake_target(repo: &Path, out: &Path) -> Result<PathBuf, String> {
-    let template = repo.join("bench/uptake.json");
-    let text = std::fs::read_to_string(&template).map_err(io_err(&template))?;
-    if !text.contains("\"@WWW@\"") {
+/// A target file from its template in `bench/`: `template` with the mount placeholder
+/// (`"@WWW@"`, `"@FLOOR@"`) replaced by the absolute path of `folder` (JSON-escaped), written
+/// to `target/bench-web/targets/<template>`.
+fn write_target(
+    repo: &Path,
+    out: &Path,
+    template: &str,
+    placeholder: &str,
+    folder: &Path,
+) -> Result<PathBuf, String> {
+    let template_path = repo.join("bench").join(template);
+    let text = std::fs::read_to_string(&template_path).map_err(io_err(&template_path))?;
+    let quoted = format!("\"{placeholder}\"");
+    if !text.contains(&quoted) {
         return Err(format!(
-            "{} must mount `\"@WWW@\"` (replaced by the path of www/)",
-            template.display()
+            "{} must mount `{quoted}` (replaced by the path of {})",
+            template_path.display(),
+            folder.display()
         ));
     }
-    let www = repo.join("www");
-    let www_json = Value::String(www.to_string_lossy().to_string()).to_string();
-    let filled = text.replace("\"@WWW@\"", &www_json);
+    let folder_json = Value::String(folder.to_string_lossy().to_string()).to_string();
+    let filled = text.replace(&quoted, &folder_json);
     serde_json::from_str::<Value>(&filled)
-        .map_err(|e| format!("{} is not valid JSON: {e}", template.display()))?;
+        .map_err(|e| format!("{} is not valid JSON: {e}", template_path.display()))?;
     let dir = out.join("targets");
     std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-    let file = dir.join("uptake.json");
+    let file = dir.join(template);
     std::fs::write(&file, filled).map_err(io_err(&file))?;
     Ok(file)
 }
 
-/// gzip (best compression) size of every `www/pkg/*.wasm`, by file name.
 fn wasm_gzip_sizes(pkg: &Path) -> Result<Vec<(String, u64, u64)>, String> {
     use flate2::{write::GzEncoder, Compression};
     let mut sizes = Vec::new();
@@ -364,7 +375,14 @@ pub fn bench_web(args: &[String]) -> Result<(), String> {
         return Err(format!("{} is missing", www.join("index.html").display()));
     }
     let wasm = wasm_gzip_sizes(&www.join("pkg"))?;
-    let target_file = write_uptake_target(&repo, &out)?;
+    let target_file = write_target(&repo, &out, "uptake.json", "@WWW@", &www)?;
+    let floor_file = write_target(
+        &repo,
+        &out,
+        "fetch-upload.json",
+        "@FLOOR@",
+        &repo.join("bench/floor"),
+    )?;
 
     // Results of an earlier invocation must never be read as this one's.
     let results = anchor.join("out/results-uptake.json");
@@ -377,6 +395,7 @@ pub fn bench_web(args: &[String]) -> Result<(), String> {
         targets.push(CS3D.into());
     }
     targets.push("baseline-series".into());
+    targets.push(floor_file.to_string_lossy().to_string());
     let mut runner_args = vec![
         "run_bench.mjs".to_string(),
         "--targets".into(),
@@ -708,6 +727,18 @@ fn render_report(
             gz as f64 / 1e6,
         ));
     }
+    if let (Some(floor), Some(fetch)) = (
+        get(FLOOR, "fully_loaded_ms"),
+        get(BASELINE, "fully_loaded_ms"),
+    ) {
+        r.push_str(&format!(
+            "\nGPU floor: `{FLOOR}` (the same fetch, then the bytes of both 16-bit volumes written \
+             to 3D textures and waited for; nothing parsed, decoded or drawn) took {:.2} × the \
+             fetch in this invocation. No viewer that counts its volumes as loaded once they are \
+             on this GPU can be faster than that.\n",
+            floor / fetch
+        ));
+    }
     if let Some(shown) = summary
         .get(UPTAKE)
         .map(|s| &s["bench"])
@@ -798,7 +829,13 @@ mod tests {
         assert!(report.contains("| Uptake first image / CS3D first image | 0.30 | ≤ 0.33 | yes |"));
         assert!(report.contains("| 2.00 | ≤ 1.5 | no |"));
         assert!(report.contains("| 0.50 | ≤ 0.33 | no |"));
+        assert!(!report.contains("GPU floor"), "no floor line without the floor target");
         assert!(failed_targets(&r).is_empty());
+        r["summary"]["fetch-upload"] = serde_json::json!({"ok_runs": 1, "failed_runs": 0,
+            "first_image_ms": null, "fully_loaded_ms": {"median": 290.0, "n": 1}});
+        let report = render_report(&r, &opts, &[], &[]);
+        assert!(report.contains("took 1.45 × the fetch"));
+        assert!(report.contains("| fetch-upload | 1/1 | – | 290 |"));
     }
 
     #[test]
