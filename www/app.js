@@ -355,34 +355,51 @@ function applySnapshot(s) {
 
 // ---- progress -----------------------------------------------------------------------------
 
+/** One row per series (a bar and its text), made when a load starts and then updated in place:
+ * progress arrives several times a second, and rebuilding the rows each time cost the page a
+ * layout and paint it does not need. The box floats over the views, so showing, growing and
+ * hiding it never resizes the canvas (each resize redraws the study). */
 function showProgress(m) {
   const box = $("progress");
   box.hidden = false;
   const rows = $("progress-rows");
-  rows.replaceChildren();
+  if (m.files) {
+    rows.replaceChildren();
+    rows.textContent = `Reading files: ${m.files.done}/${m.files.total}`;
+    return;
+  }
   const items = m.series ?? [];
-  for (const s of items) {
-    const row = document.createElement("div");
-    const bar = document.createElement("progress");
+  const key = items.map((s) => s.seriesUid).join(",") + (m.study ?? "");
+  if (rows.dataset.key !== key) {
+    rows.replaceChildren();
+    rows.dataset.key = key;
+    for (const s of items) {
+      const row = document.createElement("div");
+      const bar = document.createElement("progress");
+      bar.setAttribute("aria-label", `${s.modality} series`);
+      row.append(bar, document.createElement("span"));
+      rows.appendChild(row);
+    }
+    const memory = document.createElement("div");
+    memory.className = "memory";
+    memory.hidden = true;
+    rows.appendChild(memory);
+  }
+  items.forEach((s, i) => {
+    const [bar, text] = rows.children[i].children;
     const total = s.totalBytes ?? null;
     if (total) { bar.max = total; bar.value = s.bytes; }
     else if (s.expected) { bar.max = s.expected; bar.value = s.parts; }
-    bar.setAttribute("aria-label", `${s.modality} series`);
-    const text = document.createElement("span");
+    else bar.removeAttribute("value");
     text.textContent = ` ${s.modality} ${s.description}: ${s.parts}${s.expected ? `/${s.expected}` : ""} images, ` +
       `${(s.bytes / 1e6).toFixed(1)}${total ? `/${(total / 1e6).toFixed(1)}` : ""} MB${s.done ? " ✓" : ""}`;
-    row.append(bar, text);
-    rows.appendChild(row);
-  }
+  });
+  const memory = rows.lastElementChild;
   if (m.memory) {
-    const line = document.createElement("div");
-    line.textContent = `Memory for the volumes: about ${(m.memory.total_bytes / 1e6).toFixed(0)} MB` +
+    memory.hidden = false;
+    memory.textContent = `Memory for the volumes: about ${(m.memory.total_bytes / 1e6).toFixed(0)} MB` +
       (m.memory.warning ? ` — ${m.memory.warning}` : "");
-    if (m.memory.warning) line.className = "error";
-    rows.appendChild(line);
-  }
-  if (m.files) {
-    rows.textContent = `Reading files: ${m.files.done}/${m.files.total}`;
+    memory.classList.toggle("error", Boolean(m.memory.warning));
   }
 }
 

@@ -44,6 +44,9 @@ const HARD_LIMIT_BYTES = 3.5e9;
 /** Modalities the viewer opens; other series (SR, SEG, SC, …) are not retrieved. */
 const IMAGE_MODALITIES = new Set(["PT", "CT"]);
 
+// The shortest time between two progress posts to the page.
+const PROGRESS_POST_MS = 200;
+
 // CT slices written to the GPU between two waits for it (8 MB of a 512×512 CT).
 const CT_UPLOAD_STEP = 8;
 
@@ -208,7 +211,15 @@ const ops = {
         expected: s.instanceCount ?? null, parts: 0, bytes: 0, totalBytes: null, done: false,
       }));
       let memory = null;
-      const report = () => post({ event: "progress", study, series: progress, memory });
+      // Progress goes to the page at most every PROGRESS_POST_MS (each post costs the page a
+      // paint), and at once when `now` is asked for: a series done, the memory estimate.
+      let lastPost = -Infinity;
+      const report = (now = false) => {
+        const t = performance.now();
+        if (!now && t - lastPost < PROGRESS_POST_MS) return;
+        lastPost = t;
+        post({ event: "progress", study, series: progress, memory });
+      };
       // The memory estimate once every series' image size is known (its first instance):
       // a warning over the budget, and a refusal before the rest is downloaded when the
       // study cannot fit in this tab at all.
@@ -223,7 +234,7 @@ const ops = {
         }
         memory = { total_bytes: total, warning: total > 2 * 1024 ** 3
           ? `this study needs about ${(total / 1e9).toFixed(1)} GB of memory; the browser may run out` : warning };
-        report();
+        report(true);
         if (total > HARD_LIMIT_BYTES) {
           abort.abort();
           tooLarge = `Study ${study} needs about ${(total / 1e9).toFixed(1)} GB of memory, more than a ` +
@@ -231,7 +242,7 @@ const ops = {
         }
       };
       let tooLarge = null;
-      report();
+      report(true);
       // A first picture once the PET is in and the CT's centre slice has arrived (the CT's
       // order comes from its QIDO query): the whole PET with that CT slice.
       const petSeries = new Set(series.filter((s) => s.modality === "PT").map((s) => s.seriesUid));
@@ -310,7 +321,7 @@ const ops = {
         // An order query that outlasts the retrieval is not waited for: the slices are all
         // in, and placing them at open costs no more than the order would save.
         progress[i].done = true;
-        report();
+        report(true);
         tryPreview();
       }));
       try {

@@ -829,7 +829,10 @@ mod tests {
         assert!(report.contains("| Uptake first image / CS3D first image | 0.30 | ≤ 0.33 | yes |"));
         assert!(report.contains("| 2.00 | ≤ 1.5 | no |"));
         assert!(report.contains("| 0.50 | ≤ 0.33 | no |"));
-        assert!(!report.contains("GPU floor"), "no floor line without the floor target");
+        assert!(
+            !report.contains("GPU floor"),
+            "no floor line without the floor target"
+        );
         assert!(failed_targets(&r).is_empty());
         r["summary"]["fetch-upload"] = serde_json::json!({"ok_runs": 1, "failed_runs": 0,
             "first_image_ms": null, "fully_loaded_ms": {"median": 290.0, "n": 1}});

@@ -102,6 +102,10 @@ pub fn npm_ci_www() -> Result<(), String> {
     }
 }
 
+/// `wasm-opt`'s size limit (in binaryen's expression count) for inlining a function that has
+/// one caller.
+const ONE_CALLER_INLINE_LIMIT: [&str; 2] = ["--one-caller-inline-max-function-size", "250"];
+
 /// npm's `wasm-opt` (package `binaryen`, pinned in `www/package.json`), never Debian's.
 fn npm_wasm_opt() -> Option<PathBuf> {
     let mut candidates = vec![
@@ -170,6 +174,12 @@ pub fn build() -> Result<(), String> {
             let names = std::env::var_os("UPTAKE_WASM_NAMES").is_some_and(|v| v == "1");
             let mut args = vec![
                 "-Oz",
+                // A function with one caller is inlined only when small: binaryen's default
+                // (any size) merged whole call trees into single functions of 20–130 KB, and
+                // when one of them runs a hot loop Chromium's optimising tier recompiles all
+                // of it during a load (about 1 s of CPU for the study on a 2-core machine).
+                ONE_CALLER_INLINE_LIMIT[0],
+                ONE_CALLER_INLINE_LIMIT[1],
                 // The features rustc enables by default for wasm32 (all in Chromium).
                 "--enable-bulk-memory",
                 "--enable-sign-ext",
