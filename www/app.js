@@ -80,6 +80,7 @@ worker.onerror = (e) => {
 
 function setStatus(text, isError = false) {
   $("status").textContent = text;
+  $("status").title = text; // the whole text, when one line cuts it short
   $("status").classList.toggle("error", isError);
   $("status").setAttribute("role", isError ? "alert" : "status");
 }
