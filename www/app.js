@@ -365,7 +365,7 @@ function showProgress(m) {
   box.hidden = false;
   const rows = $("progress-rows");
   if (m.files) {
-    rows.replaceChildren();
+    delete rows.dataset.key; // a later retrieval makes its rows again
     rows.textContent = `Reading files: ${m.files.done}/${m.files.total}`;
     return;
   }
