@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::device::Gpu;
 use crate::display::Display;
 use crate::error::RenderError;
+use crate::math::normalize;
 use crate::overlays::{line_vertices, LineVertex, Overlay};
 use crate::pipelines::Pipelines;
 use crate::textures::{lut_texture, placeholder, VolumeTexture};
@@ -506,10 +507,15 @@ impl Renderer {
             ),
             None => (IDENTITY, [1.0; 3]),
         };
-        let pet_spacing = self.pet.as_ref().map_or(1.0, |t| t.geometry.min_spacing());
+        // Rays and slabs run along the view normal, half a PET voxel per step.
+        let pet_step = self.pet.as_ref().map_or(0.5, |t| {
+            normalize(c.normal()).map_or(t.geometry.min_spacing() / 2.0, |n| {
+                t.geometry.half_voxel_step_mm(n)
+            })
+        });
         let (slab_mm, slab_n) = match vp.kind {
             ViewKind::Mpr { slab_mm } if slab_mm > 0.0 && slab_mm.is_finite() => {
-                let n = (slab_mm as f64 / (pet_spacing / 2.0))
+                let n = (slab_mm as f64 / pet_step)
                     .ceil()
                     .clamp(2.0, MAX_SLAB_SAMPLES);
                 (slab_mm, n as f32)
@@ -547,7 +553,7 @@ impl Renderer {
             viewport: [
                 vp.rect.width as f32,
                 vp.rect.height as f32,
-                (pet_spacing / 2.0) as f32,
+                pet_step as f32,
                 MAX_STEPS,
             ],
             centre: f(c.centre, c.mm_per_px as f32),

@@ -115,6 +115,25 @@ impl VolumeGeometry {
             .iter()
             .fold(f64::INFINITY, |m, s| m.min(s.abs()))
     }
+
+    /// The step in mm along the unit direction `dir` that moves at most half a voxel along
+    /// every grid axis: the sampling rate of a ray or slab through this volume. Along an axis
+    /// that is half that axis's spacing; across an orthogonal grid it is longer than half the
+    /// smallest spacing, since no index then changes at the full rate. Falls back to half the
+    /// smallest spacing for a singular affine or a zero direction.
+    pub fn half_voxel_step_mm(&self, dir: Vec3) -> f64 {
+        let fallback = self.min_spacing() / 2.0;
+        let Some(inv) = invert3(&self.linear()) else {
+            return fallback;
+        };
+        let per_mm = mul3(&inv, dir).iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let step = 0.5 / per_mm;
+        if step.is_finite() && step > 0.0 {
+            step
+        } else {
+            fallback
+        }
+    }
 }
 
 /// Voxel values held in a form the renderer cannot borrow as one slice: packed (a CT kept
@@ -214,6 +233,70 @@ pub fn i16_to_f16_table() -> &'static [u16] {
             .map(|bits| half::f16::from_f32(f32::from(bits as i16)).to_bits())
             .collect()
     })
+}
+
+#[cfg(test)]
+mod step_tests {
+    use super::*;
+
+    fn grid(spacing: Vec3, axes: [Vec3; 3]) -> VolumeGeometry {
+        VolumeGeometry {
+            dims: [10, 10, 10],
+            origin: [0.0; 3],
+            spacing,
+            axes,
+        }
+    }
+
+    const AXIAL: [Vec3; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+
+    #[test]
+    fn a_ray_along_an_axis_steps_half_that_axis_spacing() {
+        let g = grid([4.0, 4.0, 2.0], AXIAL);
+        assert_eq!(g.half_voxel_step_mm([1.0, 0.0, 0.0]), 2.0);
+        assert_eq!(g.half_voxel_step_mm([0.0, -1.0, 0.0]), 2.0);
+        assert_eq!(g.half_voxel_step_mm([0.0, 0.0, 1.0]), 1.0);
+    }
+
+    #[test]
+    fn a_diagonal_ray_moves_at_most_half_a_voxel_along_every_axis() {
+        let g = grid([4.0, 4.0, 2.0], AXIAL);
+        let h = std::f64::consts::FRAC_1_SQRT_2;
+        let step = g.half_voxel_step_mm([h, h, 0.0]);
+        assert!((step - 2.0 / h).abs() < 1e-12, "{step}");
+        // Through a slice too: the slice axis (2 mm) sets the rate.
+        let d = [0.6, 0.0, 0.8];
+        let step = g.half_voxel_step_mm(d);
+        assert!((step - 0.5 / (0.8 / 2.0)).abs() < 1e-12, "{step}");
+        // Never coarser than half a voxel along any axis, never finer than half the smallest.
+        for a in 0..36 {
+            let t = f64::from(a) * 10f64.to_radians();
+            let d = [t.cos(), t.sin() * 0.6, t.sin() * 0.8];
+            let step = g.half_voxel_step_mm(d);
+            for (i, s) in g.spacing.iter().enumerate() {
+                assert!(step * d[i].abs() / s <= 0.5 + 1e-12, "{d:?}: {step}");
+            }
+            assert!(step >= 1.0 - 1e-12);
+        }
+    }
+
+    #[test]
+    fn an_oblique_grid_is_stepped_in_its_own_index_space() {
+        let (c, s) = (30f64.to_radians().cos(), 30f64.to_radians().sin());
+        let g = grid(
+            [3.0, 3.0, 3.0],
+            [[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]],
+        );
+        // Along the grid's own first axis: half its spacing.
+        assert!((g.half_voxel_step_mm([c, s, 0.0]) - 1.5).abs() < 1e-12);
+        // A zero direction or a singular grid falls back to half the smallest spacing.
+        assert_eq!(g.half_voxel_step_mm([0.0; 3]), 1.5);
+        let flat = grid(
+            [3.0, 3.0, 3.0],
+            [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]],
+        );
+        assert_eq!(flat.half_voxel_step_mm([1.0, 0.0, 0.0]), 1.5);
+    }
 }
 
 #[cfg(test)]
