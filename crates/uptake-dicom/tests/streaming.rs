@@ -6,6 +6,13 @@ use std::collections::HashMap;
 use uptake_dicom::{DicomInstance, LoadedStudy, Pooled, SlicePool, Volume, Voxels};
 use uptake_phantom::{read_study_files, write_study, PhantomOptions};
 
+/// The files of a phantom study written with `opts`, as (name, bytes), read back into memory.
+fn phantom_files(opts: &PhantomOptions) -> Vec<(String, Vec<u8>)> {
+    let dir = tempfile::tempdir().unwrap();
+    write_study(dir.path(), opts).unwrap();
+    read_study_files(dir.path()).unwrap()
+}
+
 fn parse(files: &[(String, Vec<u8>)]) -> Vec<DicomInstance> {
     files
         .iter()
@@ -106,9 +113,7 @@ fn stream(
 
 #[test]
 fn streamed_volumes_equal_whole_file_assembly_in_any_order() {
-    let dir = tempfile::tempdir().unwrap();
-    write_study(dir.path(), &PhantomOptions::default()).unwrap();
-    let files = read_study_files(dir.path()).unwrap();
+    let files = phantom_files(&PhantomOptions::default());
     let reference = LoadedStudy::from_instances(parse(&files));
     let want: Vec<Volume> = reference
         .plans
@@ -182,13 +187,10 @@ fn streamed_volumes_equal_whole_file_assembly_in_any_order() {
 fn a_split_series_is_copied_out_of_its_pool_per_plan() {
     // A missing CT slice: the plan has an empty slot, so the pool cannot be handed over
     // whole; the copy equals whole-file assembly.
-    let dir = tempfile::tempdir().unwrap();
-    let opts = PhantomOptions {
+    let files = phantom_files(&PhantomOptions {
         drop_ct_slice: Some(10),
         ..PhantomOptions::default()
-    };
-    write_study(dir.path(), &opts).unwrap();
-    let files = read_study_files(dir.path()).unwrap();
+    });
     let reference = LoadedStudy::from_instances(parse(&files));
     for pack in [false, true] {
         let mut pools: HashMap<String, SlicePool> = HashMap::new();
@@ -208,9 +210,7 @@ fn a_split_series_is_copied_out_of_its_pool_per_plan() {
 
 #[test]
 fn an_order_adopted_after_slices_arrived_moves_them_to_their_slots() {
-    let dir = tempfile::tempdir().unwrap();
-    write_study(dir.path(), &PhantomOptions::default()).unwrap();
-    let files = shuffled(&read_study_files(dir.path()).unwrap());
+    let files = shuffled(&phantom_files(&PhantomOptions::default()));
     let reference = LoadedStudy::from_instances(parse(&files));
     let want: HashMap<String, Volume> = reference
         .plans
@@ -304,9 +304,7 @@ fn an_order_adopted_after_slices_arrived_moves_them_to_their_slots() {
 fn an_instance_count_no_memory_can_hold_is_dropped_not_fatal() {
     // A server's wrong NumberOfSeriesRelatedInstances must not abort the process: the pool
     // then grows slice by slice and still gives the exact volume.
-    let dir = tempfile::tempdir().unwrap();
-    write_study(dir.path(), &PhantomOptions::default()).unwrap();
-    let files = read_study_files(dir.path()).unwrap();
+    let files = phantom_files(&PhantomOptions::default());
     let reference = LoadedStudy::from_instances(parse(&files));
     for hint in [1usize << 40, usize::MAX / 2] {
         let mut pools: HashMap<String, SlicePool> = HashMap::new();
@@ -343,9 +341,7 @@ fn set_intercept(bytes: &mut [u8], value: &str) {
 fn a_packed_series_with_a_value_beyond_i16_is_widened_exactly() {
     // One CT slice in the middle of the arrival whose HU do not fit in i16: the slices packed
     // before it are unpacked into f32 with the rest, and the volume equals whole-file assembly.
-    let dir = tempfile::tempdir().unwrap();
-    write_study(dir.path(), &PhantomOptions::default()).unwrap();
-    let mut files = read_study_files(dir.path()).unwrap();
+    let mut files = phantom_files(&PhantomOptions::default());
     let ct: Vec<usize> = (0..files.len())
         .filter(|&i| {
             DicomInstance::from_bytes(&files[i].0, &files[i].1)
@@ -373,9 +369,7 @@ fn a_packed_series_with_a_value_beyond_i16_is_widened_exactly() {
 fn a_copy_leaves_the_pool_whole() {
     // A preview copies a series out of its pool while the rest arrives: the copy equals
     // whole-file assembly, and the pool still hands over every slice afterwards.
-    let dir = tempfile::tempdir().unwrap();
-    write_study(dir.path(), &PhantomOptions::default()).unwrap();
-    let files = read_study_files(dir.path()).unwrap();
+    let files = phantom_files(&PhantomOptions::default());
     let reference = LoadedStudy::from_instances(parse(&files));
     for pack in [false, true] {
         let mut pools: HashMap<String, SlicePool> = HashMap::new();
