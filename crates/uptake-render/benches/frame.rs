@@ -1,7 +1,7 @@
-//! Frame time of the standard PET-CT layout at 1920×1080: three fused MPR views (axial,
-//! coronal, sagittal) and the PET MIP, one quadrant each, on the `clinical` phantom
-//! (CT 512²×400, PET 192²×400). Run: `cargo bench -p uptake-render --bench frame`
-//! (see `bench-gpu.sh` for a GPU machine). Env: `UPTAKE_BENCH_FRAMES` (default 10),
+//! Frame time of the standard PET-CT layout: three fused MPR views (axial, coronal, sagittal)
+//! and the PET MIP, one quadrant each, on the `clinical` phantom (CT 512²×400, PET 192²×400).
+//! Run: `cargo bench -p uptake-render --bench frame` (see `bench-gpu.sh` for a GPU machine).
+//! Env: `UPTAKE_BENCH_FRAMES` (default 10), `UPTAKE_BENCH_SIZE` (`WxH`, default 1920x1080),
 //! `UPTAKE_BENCH_DIR` (phantom folder, default $TMPDIR/uptake-bench-clinical).
 
 use std::time::Instant;
@@ -89,7 +89,14 @@ fn main() {
         t.elapsed().as_secs_f64() * 1e3
     );
 
-    let size = [1920u32, 1080u32];
+    let size = std::env::var("UPTAKE_BENCH_SIZE")
+        .ok()
+        .and_then(|v| {
+            let (w, h) = v.split_once('x')?;
+            Some([w.parse::<u32>().ok()?, h.parse::<u32>().ok()?])
+        })
+        .filter(|s| s[0] >= 2 && s[1] >= 2)
+        .unwrap_or([1920, 1080]);
     let (w, h) = (size[0] / 2, size[1] / 2);
     let lesion = truth
         .lesions
@@ -200,8 +207,8 @@ fn main() {
     times.sort_by(f64::total_cmp);
     let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
     println!(
-        "4-view frame 1920x1080 (3 fused MPR + MIP), {} frames: mean {:.1} ms, median {:.1} ms, min {:.1} ms, max {:.1} ms",
-        times.len(), mean, times[times.len() / 2], times[0], times[times.len() - 1]
+        "4-view frame {}x{} (3 fused MPR + MIP), {} frames: mean {:.1} ms, median {:.1} ms, min {:.1} ms, max {:.1} ms",
+        size[0], size[1], times.len(), mean, times[times.len() / 2], times[0], times[times.len() - 1]
     );
     for (name, sel) in [("3 fused MPR only", 0..3), ("MIP only", 3..4)] {
         let part = &vps[sel];
