@@ -230,6 +230,9 @@ export async function uiTests(env) {
     const cells = await page.$$eval("#lesion-rows tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
     assert(cells.length === before + 1, `${cells.length} table rows`);
     assert(cells[before][6] === "50%", `threshold column "${cells[before][6]}" (row ${cells[before]})`);
+    // The side panel (lesion table, series lists with UIDs) never needs a horizontal scroll.
+    const overflow = await page.$eval("#panel", (p) => [p.scrollWidth, p.clientWidth]);
+    assert(overflow[0] <= overflow[1], `#panel content ${overflow[0]} px wide in ${overflow[1]} px`);
     await page.click(".tool[data-tool=cursor]");
     await until(pressed, (p) => same(p, ["cursor"]), "cursor tool");
     await page.selectOption("#threshold", "41");
