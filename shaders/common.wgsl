@@ -27,6 +27,8 @@ struct View {
     pet_range: vec4<f32>,
     // x: PET opacity over the CT (0..1); y: label fill alpha; z: 1 to outline labels.
     blend: vec4<f32>,
+    // xyz: blocks of pet_blocks along i, j, k; w: 1 when the MIP may skip blocks.
+    pet_blocks: vec4<f32>,
     // Colours of labels 1..8 (label l uses entry (l - 1) % 8).
     label_colours: array<vec4<f32>, 8>,
 };
@@ -37,6 +39,9 @@ struct View {
 @group(0) @binding(3) var label_tex: texture_3d<u32>;
 @group(0) @binding(4) var lut_tex: texture_2d<f32>;
 @group(0) @binding(5) var vol_sampler: sampler;
+// The PET's block maxima: one texel per PET_BLOCK³ voxels, the largest value a trilinear sample
+// inside the block can read (block_max.rs).
+@group(0) @binding(6) var pet_blocks: texture_3d<f32>;
 
 struct VsOut {
     @builtin(position) position: vec4<f32>,

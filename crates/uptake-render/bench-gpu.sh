@@ -5,8 +5,9 @@
 #   UPTAKE_BENCH_FRAMES=50 crates/uptake-render/bench-gpu.sh
 # Needs a Vulkan driver for the GPU (NVIDIA: the proprietary driver's ICD; AMD/Intel: Mesa
 # radv/anv). The adapter in use is printed first: check it is not "llvmpipe".
-# Goal (issue 4): <= 8 ms per full 4-view frame on a real GPU (5.8-5.9 ms median on an NVIDIA
-# H200 on 2026-11-28: bench/README.md).
+# Goal (issue 4): <= 8 ms per full 4-view frame on a real GPU (2.1 ms median on an NVIDIA H200
+# on 2026-11-28, 6.7 ms at 3840x2160: bench/README.md). UPTAKE_BENCH_REAL_PET=DIR adds the MIP
+# of a real PET series with and without empty-space skipping.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

@@ -2,7 +2,8 @@
 //! and the PET MIP, one quadrant each, on the `clinical` phantom (CT 512²×400, PET 192²×400).
 //! Run: `cargo bench -p uptake-render --bench frame` (see `bench-gpu.sh` for a GPU machine).
 //! Env: `UPTAKE_BENCH_FRAMES` (default 10), `UPTAKE_BENCH_SIZE` (`WxH`, default 1920x1080),
-//! `UPTAKE_BENCH_DIR` (phantom folder, default $TMPDIR/uptake-bench-clinical).
+//! `UPTAKE_BENCH_DIR` (phantom folder, default $TMPDIR/uptake-bench-clinical),
+//! `UPTAKE_BENCH_REAL_PET` (a PET series folder: its MIP alone, empty-space skipping off and on).
 
 use std::time::Instant;
 
@@ -190,19 +191,20 @@ fn main() {
         view_formats: &[],
     });
     let view = target.create_view(&wgpu::TextureViewDescriptor::default());
-    let mut frame = |vps: &[Viewport]| {
+    let mut frame = |vps: &[Viewport], skipping: bool| {
         let t = Instant::now();
+        r.set_mip_skipping(skipping);
         r.render(&view, size, vps, [0.0, 0.0, 0.0, 1.0])
             .expect("render");
         let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
         t.elapsed().as_secs_f64() * 1e3
     };
-    frame(&vps); // warm-up (pipeline and texture residency)
+    frame(&vps, true); // warm-up (pipeline and texture residency)
     let mut times = Vec::new();
     for n in 0..frames {
         // Rotating cine: the MIP angle changes every frame, as in the MDT layout.
         vps[3].camera = fit(Camera::mip(pg.centre(), n as f64 * 10.0, 1.0), &pg);
-        times.push(frame(&vps));
+        times.push(frame(&vps, true));
     }
     times.sort_by(f64::total_cmp);
     let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
@@ -210,9 +212,13 @@ fn main() {
         "4-view frame {}x{} (3 fused MPR + MIP), {} frames: mean {:.1} ms, median {:.1} ms, min {:.1} ms, max {:.1} ms",
         size[0], size[1], times.len(), mean, times[times.len() / 2], times[0], times[times.len() - 1]
     );
-    for (name, sel) in [("3 fused MPR only", 0..3), ("MIP only", 3..4)] {
+    for (name, sel, skipping) in [
+        ("3 fused MPR only", 0..3, true),
+        ("MIP only", 3..4, true),
+        ("MIP only, no empty-space skipping", 3..4, false),
+    ] {
         let part = &vps[sel];
-        let mut t: Vec<f64> = (0..frames.min(5)).map(|_| frame(part)).collect();
+        let mut t: Vec<f64> = (0..frames.min(5)).map(|_| frame(part, skipping)).collect();
         t.sort_by(f64::total_cmp);
         println!("  {name}: median {:.1} ms", t[t.len() / 2]);
     }
@@ -220,5 +226,103 @@ fn main() {
     let out = std::env::temp_dir().join("uptake-bench-frame.png");
     if img.save_png(&out).is_ok() {
         println!("last frame: {}", out.display());
+    }
+    if let Some(dir) = std::env::var_os("UPTAKE_BENCH_REAL_PET") {
+        real_pet_mip(&gpu, std::path::Path::new(&dir), quad, frames);
+    }
+}
+
+/// The rotating MIP of a real PET series folder (`UPTAKE_BENCH_REAL_PET`, e.g. the TCIA
+/// whole-body PET in `../shared/data/sts001_petct/PT`) in one quadrant, with and without the
+/// empty-space skipping: real PET is noisy wherever there is tissue, unlike the phantom.
+fn real_pet_mip(gpu: &Gpu, dir: &std::path::Path, size: [u32; 2], frames: usize) {
+    let study = uptake_dicom::load_paths(&[dir.to_path_buf()]);
+    let Some(plan) = study.pet_plan() else {
+        println!("real PET: no PET series in {}", dir.display());
+        return;
+    };
+    let suv = match uptake_quant::SuvVolume::from_plan(
+        &study,
+        plan,
+        SuvType::Bw,
+        &SuvOverrides::default(),
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            println!("real PET: {e}");
+            return;
+        }
+    };
+    let values: Vec<f32> = suv.values().collect();
+    let g = geometry(&suv.geometry);
+    let desc = VolumeDesc::new(g, Voxels::F32(&values), ValueKind::Suv).expect("PET");
+    let scene = Scene {
+        ct: None,
+        pet: Some(desc),
+        labels: None,
+    };
+    let mut r =
+        Renderer::with_scene(gpu, wgpu::TextureFormat::Rgba8Unorm, &scene).expect("renderer");
+    let target = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("real PET target"),
+        size: wgpu::Extent3d {
+            width: size[0],
+            height: size[1],
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+        view_formats: &[],
+    });
+    let view = target.create_view(&wgpu::TextureViewDescriptor::default());
+    let display = Display {
+        ct: None,
+        pet: Some(PetDisplay {
+            colormap: Colormap::InverseGrey,
+            ..PetDisplay::default()
+        }),
+        ..Display::default()
+    };
+    for skipping in [false, true] {
+        r.set_mip_skipping(skipping);
+        let mut times = Vec::new();
+        for n in 0..=frames {
+            let cam = Camera::mip(g.centre(), n as f64 * 10.0, 1.0);
+            let vp = Viewport {
+                rect: Rect {
+                    x: 0,
+                    y: 0,
+                    width: size[0],
+                    height: size[1],
+                },
+                camera: Camera {
+                    mm_per_px: cam.fit_mm_per_px(&g, size),
+                    ..cam
+                },
+                kind: ViewKind::Mip,
+                display,
+                overlay: Overlay::default(),
+            };
+            let t = Instant::now();
+            r.render(&view, size, &[vp], [0.0, 0.0, 0.0, 1.0])
+                .expect("render");
+            let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
+            if n > 0 {
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "real PET {:?} MIP {}x{}, skipping {}: median {:.1} ms over {} angles",
+            g.dims,
+            size[0],
+            size[1],
+            if skipping { "on" } else { "off" },
+            times[times.len() / 2],
+            times.len()
+        );
     }
 }

@@ -30,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+mod block_max;
 pub mod cli;
 pub mod colormap;
 pub mod device;

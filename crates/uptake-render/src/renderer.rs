@@ -103,6 +103,7 @@ struct ViewUniform {
     ct_window: [f32; 4],
     pet_range: [f32; 4],
     blend: [f32; 4],
+    pet_blocks: [f32; 4],
     label_colours: [[f32; 4]; 8],
 }
 
@@ -149,6 +150,7 @@ pub struct Renderer {
     bind_group: Option<wgpu::BindGroup>,
     lines: Option<wgpu::Buffer>,
     lost: Arc<AtomicBool>,
+    mip_skipping: bool,
 }
 
 fn align(n: u64, a: u64) -> u64 {
@@ -200,6 +202,7 @@ impl Renderer {
             bind_group: None,
             lines: None,
             lost: gpu.lost_flag(),
+            mip_skipping: true,
         })
     }
 
@@ -231,6 +234,13 @@ impl Renderer {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         })
+    }
+
+    /// Turns the MIP's empty-space skipping on (the default) or off. It never changes the
+    /// picture — a ray skips only blocks of the PET whose maximum it has already reached — and
+    /// is switchable to show exactly that, and to measure what it saves.
+    pub fn set_mip_skipping(&mut self, on: bool) {
+        self.mip_skipping = on;
     }
 
     /// The target format this renderer draws into.
@@ -269,8 +279,15 @@ impl Renderer {
             VolumeSlot::Ct => "CT (HU, R16Float)",
             VolumeSlot::Pet => "PET (SUV, R16Float)",
         };
-        let tex =
-            VolumeTexture::allocate(&self.device, geometry, wgpu::TextureFormat::R16Float, label)?;
+        let tex = match slot {
+            VolumeSlot::Ct => VolumeTexture::allocate(
+                &self.device,
+                geometry,
+                wgpu::TextureFormat::R16Float,
+                label,
+            )?,
+            VolumeSlot::Pet => VolumeTexture::allocate_with_blocks(&self.device, geometry, label)?,
+        };
         self.replace_volume(slot, Some(tex));
         Ok(())
     }
@@ -439,6 +456,11 @@ impl Renderer {
             let ct = self.ct.as_ref().map_or(&self.empty_f16, |t| &t.view);
             let pet = self.pet.as_ref().map_or(&self.empty_f16, |t| &t.view);
             let labels = self.labels.as_ref().map_or(&self.empty_u8, |t| &t.view);
+            let pet_blocks = self
+                .pet
+                .as_ref()
+                .and_then(|t| t.blocks.as_ref())
+                .map_or(&self.empty_f16, |b| &b.view);
             let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("volume views"),
                 layout: &self.pipelines.layout,
@@ -470,6 +492,10 @@ impl Renderer {
                     wgpu::BindGroupEntry {
                         binding: 5,
                         resource: wgpu::BindingResource::Sampler(&self.sampler),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 6,
+                        resource: wgpu::BindingResource::TextureView(pet_blocks),
                     },
                 ],
             });
@@ -576,6 +602,12 @@ impl Renderer {
                 style.outline as u8 as f32,
                 horizontal as u8 as f32,
             ],
+            pet_blocks: match self.pet.as_ref().and_then(|t| t.blocks.as_ref()) {
+                Some(b) if self.mip_skipping => {
+                    [b.dims[0] as f32, b.dims[1] as f32, b.dims[2] as f32, 1.0]
+                }
+                _ => [1.0, 1.0, 1.0, 0.0],
+            },
             label_colours: colours,
         })
     }

@@ -1,6 +1,9 @@
 //! Volume textures: one 3D texture per volume (R16Float display copy of HU or SUV, R8Uint
 //! labels), shared by every view, filled slice by slice without re-creating it.
 
+use std::sync::Mutex;
+
+use crate::block_max::BlockMax;
 use crate::error::RenderError;
 use crate::volume::{VolumeGeometry, Voxels};
 
@@ -13,6 +16,74 @@ pub(crate) struct VolumeTexture {
     pub(crate) texture: wgpu::Texture,
     pub(crate) view: wgpu::TextureView,
     pub(crate) geometry: VolumeGeometry,
+    /// The block maxima of the values written so far, on the CPU and as a small texture (the
+    /// PET's, for the MIP's empty-space skipping; `None` for other volumes).
+    pub(crate) blocks: Option<BlockTexture>,
+}
+
+/// [`BlockMax`] of a volume texture and its R16Float texture (one texel per block).
+#[derive(Debug)]
+pub(crate) struct BlockTexture {
+    max: Mutex<BlockMax>,
+    texture: wgpu::Texture,
+    pub(crate) view: wgpu::TextureView,
+    pub(crate) dims: [usize; 3],
+}
+
+impl BlockTexture {
+    fn new(device: &wgpu::Device, volume: [usize; 3]) -> BlockTexture {
+        let max = BlockMax::new(volume);
+        let dims = max.dims;
+        let texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("PET block maxima"),
+            size: extent(dims),
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D3,
+            format: wgpu::TextureFormat::R16Float,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        });
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        BlockTexture {
+            max: Mutex::new(max),
+            texture,
+            view,
+            dims,
+        }
+    }
+
+    /// Takes slice `k` into the maxima (uploaded by [`BlockTexture::upload`]).
+    fn add_slice(&self, k: usize, halves: &[u16]) {
+        // A poisoned lock only means another write panicked midway: its maxima are still
+        // upper bounds of what was written.
+        let mut max = self.max.lock().unwrap_or_else(|e| e.into_inner());
+        max.add_slice(k, halves);
+    }
+
+    fn upload(&self, queue: &wgpu::Queue) {
+        let bits = self
+            .max
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .f16_bits();
+        let [w, h, d] = self.dims;
+        queue.write_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture: &self.texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            bytemuck::cast_slice(&bits),
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some((w * 2) as u32),
+                rows_per_image: Some(h as u32),
+            },
+            extent([w, h, d]),
+        );
+    }
 }
 
 impl VolumeTexture {
@@ -53,7 +124,20 @@ impl VolumeTexture {
             texture,
             view,
             geometry: *geometry,
+            blocks: None,
         })
+    }
+
+    /// [`VolumeTexture::allocate`] (R16Float) with block maxima kept as slices are written.
+    pub(crate) fn allocate_with_blocks(
+        device: &wgpu::Device,
+        geometry: &VolumeGeometry,
+        label: &str,
+    ) -> Result<Self, RenderError> {
+        let mut tex = Self::allocate(device, geometry, wgpu::TextureFormat::R16Float, label)?;
+        // Both textures start as zeros: every block's maximum is 0 until slices are written.
+        tex.blocks = Some(BlockTexture::new(device, geometry.dims));
+        Ok(tex)
     }
 
     fn check_range(&self, first: usize, count: usize) -> Result<(), RenderError> {
@@ -113,9 +197,18 @@ impl VolumeTexture {
     ) {
         let last = slices.end;
         for (n, k) in slices.enumerate() {
-            self.write_slice(queue, k, bytemuck::cast_slice(&halves(k)), 2);
+            let h = halves(k);
+            if let Some(b) = &self.blocks {
+                b.add_slice(k, &h);
+            }
+            self.write_slice(queue, k, bytemuck::cast_slice(&h), 2);
             // Every queued write holds a staging copy until the next submit: an empty submit
             // now and then bounds that to a few slices instead of a whole volume.
+            if k + 1 == last {
+                if let Some(b) = &self.blocks {
+                    b.upload(queue);
+                }
+            }
             if n % FLUSH_EVERY_SLICES == FLUSH_EVERY_SLICES - 1 || k + 1 == last {
                 queue.submit([]);
             }

@@ -408,6 +408,135 @@ fn mip_matches_cpu_ray_maximum_at_every_lesion_and_angle() {
     }
 }
 
+/// Renders `vps` with the MIP's empty-space skipping off and on; the two pictures must be
+/// the same (skipping only passes over blocks that cannot raise a ray's maximum).
+fn assert_skipping_changes_nothing(r: &mut Renderer, size: [u32; 2], vps: &[Viewport], what: &str) {
+    r.set_mip_skipping(false);
+    let plain = render(r, size, vps, &format!("{what}-plain"));
+    r.set_mip_skipping(true);
+    let skipped = render(r, size, vps, &format!("{what}-skipping"));
+    let differ = plain
+        .data
+        .chunks_exact(4)
+        .zip(skipped.data.chunks_exact(4))
+        .filter(|(a, b)| a.iter().zip(*b).any(|(x, y)| x.abs_diff(*y) > 1))
+        .count();
+    assert_eq!(differ, 0, "{what}: {differ} pixels differ with skipping");
+    // The views are not empty: the comparison compares something.
+    let shades: std::collections::HashSet<&[u8]> = skipped.data.chunks_exact(4).collect();
+    assert!(
+        shades.len() >= 8,
+        "{what}: only {} colours drawn",
+        shades.len()
+    );
+}
+
+#[test]
+fn mip_empty_space_skipping_draws_the_same_picture() {
+    let s = small();
+    let pet = s.pet_desc();
+    let mut r =
+        Renderer::with_scene(gpu(), wgpu::TextureFormat::Rgba8Unorm, &s.scene()).expect("renderer");
+    for angle in [0.0, 30.0, 45.0, 90.0, 135.0, 200.0, 315.0] {
+        for zoom in [2.5, 0.8] {
+            let cam = Camera::mip([0.0, 0.0, 0.0], angle, zoom);
+            let vps = [viewport(
+                SIZE,
+                cam,
+                ViewKind::Mip,
+                pet_only(Colormap::Grey, 6.0),
+            )];
+            assert_skipping_changes_nothing(
+                &mut r,
+                SIZE,
+                &vps,
+                &format!("mip-skip-{angle}-{zoom}"),
+            );
+        }
+    }
+    // Lesion labels: a ray looks for the first label it meets, so it skips nothing until then.
+    let g = pet.geometry;
+    let mut labels = vec![0u8; g.voxel_count()];
+    let [w, h, d] = g.dims;
+    for k in d / 3..d / 3 + 4 {
+        for j in h / 2..h / 2 + 5 {
+            for i in w / 4..w / 4 + 5 {
+                labels[(k * h + j) * w + i] = 1;
+            }
+        }
+    }
+    r.set_labels(&LabelDesc {
+        geometry: g,
+        labels: &labels,
+    })
+    .expect("labels");
+    let mut display = pet_only(Colormap::Grey, 6.0);
+    display.labels = Some(LabelStyle::default());
+    for angle in [0.0, 60.0, 250.0] {
+        let cam = Camera::mip([0.0, 0.0, 0.0], angle, 2.5);
+        let vps = [viewport(SIZE, cam, ViewKind::Mip, display)];
+        assert_skipping_changes_nothing(&mut r, SIZE, &vps, &format!("mip-skip-labels-{angle}"));
+    }
+    // A PET still arriving: only some slices written, the rest zero.
+    let mut r = Renderer::new(gpu(), wgpu::TextureFormat::Rgba8Unorm).expect("renderer");
+    r.allocate_volume(VolumeSlot::Pet, &g).expect("allocate");
+    let all = match pet.values {
+        Voxels::F32(v) => v.to_vec(),
+        other => panic!("the test PET is f32, not {other:?}"),
+    };
+    let per = w * h;
+    r.write_slices(
+        VolumeSlot::Pet,
+        d / 2,
+        Voxels::F32(&all[d / 2 * per..(d / 2 + 5) * per]),
+    )
+    .expect("write");
+    let cam = Camera::mip([0.0, 0.0, 0.0], 20.0, 2.5);
+    let vps = [viewport(
+        SIZE,
+        cam,
+        ViewKind::Mip,
+        pet_only(Colormap::Grey, 6.0),
+    )];
+    assert_skipping_changes_nothing(&mut r, SIZE, &vps, "mip-skip-partial");
+}
+
+#[test]
+fn mip_empty_space_skipping_draws_the_same_picture_of_a_real_whole_body_pet() {
+    // TCIA STS_001 (../shared/data): a GE whole-body FDG PET, 128×128×267, noisy everywhere
+    // in the body, unlike the phantom's flat regions.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/sts001_petct/PT");
+    let (g, suv) = load_suv(&dir);
+    assert_eq!(g.dims, [128, 128, 267]);
+    let pet = VolumeDesc::new(g, Voxels::F32(&suv), ValueKind::Suv).expect("desc");
+    let mut r = Renderer::with_scene(
+        gpu(),
+        wgpu::TextureFormat::Rgba8Unorm,
+        &Scene {
+            ct: None,
+            pet: Some(pet),
+            labels: None,
+        },
+    )
+    .expect("renderer");
+    let size = [200, 320];
+    for angle in [0.0, 45.0, 90.0, 170.0, 290.0] {
+        let cam = Camera::mip(g.centre(), angle, 1.0);
+        let cam = Camera {
+            mm_per_px: cam.fit_mm_per_px(&g, size),
+            ..cam
+        };
+        let vps = [viewport(
+            size,
+            cam,
+            ViewKind::Mip,
+            pet_only(Colormap::InverseGrey, 5.0),
+        )];
+        assert_skipping_changes_nothing(&mut r, size, &vps, &format!("mip-skip-sts001-{angle}"));
+    }
+}
+
 /// A 64³ PET with two spheres on one anterior–posterior ray: SUV 4 in front, 9 behind.
 fn two_spheres() -> (VolumeGeometry, Vec<f32>) {
     let g = VolumeGeometry {

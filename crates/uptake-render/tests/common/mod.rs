@@ -44,6 +44,16 @@ fn geometry(g: &uptake_dicom::Geometry) -> VolumeGeometry {
     }
 }
 
+/// The SUV (body weight) of a PET series folder, on its own grid.
+pub fn load_suv(dir: &std::path::Path) -> (VolumeGeometry, Vec<f32>) {
+    let study = uptake_dicom::load_paths(&[dir.to_path_buf()]);
+    let pet_plan = study.pet_plan().expect("PET plan");
+    let suv =
+        uptake_quant::SuvVolume::from_plan(&study, pet_plan, SuvType::Bw, &SuvOverrides::default())
+            .expect("SUV");
+    (geometry(&suv.geometry), suv.values().collect())
+}
+
 /// Writes the phantom (`name` folder under the test tmp dir) and loads it.
 pub fn load_study(name: &str, opts: &PhantomOptions) -> Study {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("render-phantom-{name}"));
