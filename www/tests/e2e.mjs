@@ -399,10 +399,11 @@ async function main() {
     const page = await ctx.newPage();
     await page.setViewportSize(viewport);
     if (before) await before(page);
-    const v = { page, base, pageErrors: [], consoleErrors: [], offOrigin: [], dicomweb: 0 };
+    const v = { page, base, pageErrors: [], consoleErrors: [], consoleWarnings: [], offOrigin: [], dicomweb: 0 };
     page.on("pageerror", (e) => v.pageErrors.push(String(e)));
     page.on("console", (m) => {
       if (m.type() === "error") v.consoleErrors.push(m.text());
+      if (m.type() === "warning") v.consoleWarnings.push(m.text());
     });
     page.on("request", (r) => {
       const u = r.url();
@@ -766,8 +767,10 @@ async function main() {
   });
 
   await check("(a) progressive: with the CT held back, the whole PET shows with the CT's centre slice first", async () => {
-    // The CT's retrieval waits until the PET and the CT's slice order are in: the preview
-    // must then come as the CT's centre slice arrives, before the study is loaded.
+    // The CT's retrieval waits until the PET is in (its progress row ticked; at most 20 s):
+    // the preview must then come as the CT's centre slice arrives, before the study is
+    // loaded. (A fixed wait let a slow machine release the CT before the PET was complete;
+    // a CT that completes first makes a preview pointless, and the viewer then shows none.)
     const ctSeries = truth.ct.series_instance_uid;
     let release;
     const held = new Promise((r) => { release = r; });
@@ -776,11 +779,19 @@ async function main() {
         await held;
         await route.continue();
       });
-      setTimeout(release, 2500);
+      const petDone = () => [...document.querySelectorAll("#progress-rows > div")]
+        .some((row) => /^\s*PT .*✓/.test(row.textContent));
+      (async () => {
+        for (const until = Date.now() + 20000; Date.now() < until;) {
+          if (await page.evaluate(petDone).catch(() => false)) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        release();
+      })();
     });
     assert(v.loaded.ok, `loaded failed: ${v.loaded.error}`);
     const b = await v.page.evaluate(() => window.__bench);
-    assert(b.preview, "no preview was shown");
+    assert(b.preview, `no preview was shown (console warnings: ${JSON.stringify(v.consoleWarnings)})`);
     assert(b.preview.t < b.t_loaded, `preview at ${b.preview.t} ms, loaded at ${b.t_loaded} ms`);
     assert(Math.abs(b.t_first_image - b.preview.t) < 100, `first image ${b.t_first_image} ms, preview ${b.preview.t} ms`);
     assert(b.preview.roles.sort().join(",") === "ct,fused,mip,pet", `preview views ${b.preview.roles}`);

@@ -20,6 +20,26 @@ fn geometry(g: &uptake_dicom::Geometry) -> VolumeGeometry {
     }
 }
 
+/// A render target of `size` (RGBA8) to draw the timed frames into.
+fn target_view(gpu: &Gpu, size: [u32; 2]) -> wgpu::TextureView {
+    gpu.device
+        .create_texture(&wgpu::TextureDescriptor {
+            label: Some("bench target"),
+            size: wgpu::Extent3d {
+                width: size[0],
+                height: size[1],
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba8Unorm,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+            view_formats: &[],
+        })
+        .create_view(&wgpu::TextureViewDescriptor::default())
+}
+
 fn main() {
     let frames: usize = std::env::var("UPTAKE_BENCH_FRAMES")
         .ok()
@@ -176,21 +196,7 @@ fn main() {
             overlay: Overlay::default(),
         },
     ];
-    let target = gpu.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("bench target"),
-        size: wgpu::Extent3d {
-            width: size[0],
-            height: size[1],
-            depth_or_array_layers: 1,
-        },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: wgpu::TextureFormat::Rgba8Unorm,
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-        view_formats: &[],
-    });
-    let view = target.create_view(&wgpu::TextureViewDescriptor::default());
+    let view = target_view(&gpu, size);
     let mut frame = |vps: &[Viewport], skipping: bool| {
         let t = Instant::now();
         r.set_mip_skipping(skipping);
@@ -263,21 +269,7 @@ fn real_pet_mip(gpu: &Gpu, dir: &std::path::Path, size: [u32; 2], frames: usize)
     };
     let mut r =
         Renderer::with_scene(gpu, wgpu::TextureFormat::Rgba8Unorm, &scene).expect("renderer");
-    let target = gpu.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("real PET target"),
-        size: wgpu::Extent3d {
-            width: size[0],
-            height: size[1],
-            depth_or_array_layers: 1,
-        },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: wgpu::TextureFormat::Rgba8Unorm,
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-        view_formats: &[],
-    });
-    let view = target.create_view(&wgpu::TextureViewDescriptor::default());
+    let view = target_view(gpu, size);
     let display = Display {
         ct: None,
         pet: Some(PetDisplay {

@@ -408,6 +408,17 @@ fn mip_matches_cpu_ray_maximum_at_every_lesion_and_angle() {
     }
 }
 
+/// A renderer holding only a PET (SUV) volume.
+fn pet_only_renderer(g: VolumeGeometry, suv: &[f32]) -> Renderer {
+    let pet = VolumeDesc::new(g, Voxels::F32(suv), ValueKind::Suv).expect("desc");
+    let scene = Scene {
+        ct: None,
+        pet: Some(pet),
+        labels: None,
+    };
+    Renderer::with_scene(gpu(), wgpu::TextureFormat::Rgba8Unorm, &scene).expect("renderer")
+}
+
 /// Renders `vps` with the MIP's empty-space skipping off and on; the two pictures must be
 /// the same (skipping only passes over blocks that cannot raise a ray's maximum).
 fn assert_skipping_changes_nothing(r: &mut Renderer, size: [u32; 2], vps: &[Viewport], what: &str) {
@@ -509,17 +520,7 @@ fn mip_empty_space_skipping_draws_the_same_picture_of_a_real_whole_body_pet() {
         .join("../../../shared/data/sts001_petct/PT");
     let (g, suv) = load_suv(&dir);
     assert_eq!(g.dims, [128, 128, 267]);
-    let pet = VolumeDesc::new(g, Voxels::F32(&suv), ValueKind::Suv).expect("desc");
-    let mut r = Renderer::with_scene(
-        gpu(),
-        wgpu::TextureFormat::Rgba8Unorm,
-        &Scene {
-            ct: None,
-            pet: Some(pet),
-            labels: None,
-        },
-    )
-    .expect("renderer");
+    let mut r = pet_only_renderer(g, &suv);
     let size = [200, 320];
     for angle in [0.0, 45.0, 90.0, 170.0, 290.0] {
         let cam = Camera::mip(g.centre(), angle, 1.0);
@@ -570,16 +571,7 @@ fn two_spheres() -> (VolumeGeometry, Vec<f32>) {
 fn mip_of_a_lesion_behind_another_shows_the_brighter_and_picks_it() {
     let (g, v) = two_spheres();
     let pet = VolumeDesc::new(g, Voxels::F32(&v), ValueKind::Suv).expect("desc");
-    let mut r = Renderer::with_scene(
-        gpu(),
-        wgpu::TextureFormat::Rgba8Unorm,
-        &Scene {
-            ct: None,
-            pet: Some(pet),
-            labels: None,
-        },
-    )
-    .expect("renderer");
+    let mut r = pet_only_renderer(g, &v);
     let map = Colormap::Grey;
     for angle in [0.0, 180.0] {
         let cam = Camera::mip([0.0; 3], angle, 1.0);
