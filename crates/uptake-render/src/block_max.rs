@@ -30,6 +30,28 @@ fn blocks_of(v: usize, blocks: usize) -> std::ops::Range<usize> {
     first..last + 1
 }
 
+/// A key of f16 bits whose unsigned order is the values' order (−∞ … +∞); NaN keys lowest.
+fn order_key(bits: u16) -> u16 {
+    if bits & 0x7fff > 0x7c00 {
+        0
+    } else if bits & 0x8000 != 0 {
+        !bits
+    } else {
+        bits | 0x8000
+    }
+}
+
+/// The value of an [`order_key`] (NaN for the NaN key, which no comparison lets through).
+fn from_order_key(key: u16) -> f32 {
+    if key == 0 {
+        f32::NAN
+    } else if key & 0x8000 != 0 {
+        half::f16::from_bits(key & 0x7fff).to_f32()
+    } else {
+        half::f16::from_bits(!key).to_f32()
+    }
+}
+
 impl BlockMax {
     /// Empty maxima for a volume of `dims` voxels.
     pub(crate) fn new(volume: [usize; 3]) -> BlockMax {
@@ -43,43 +65,40 @@ impl BlockMax {
 
     /// Takes slice `k` (f16 bits, i fastest, as written to the texture) into the maxima. A
     /// slice written again only ever raises them: stale maxima make the MIP skip less, never
-    /// wrongly.
+    /// wrongly. NaN is ignored (the upload writes it as 0).
     pub(crate) fn add_slice(&mut self, k: usize, halves: &[u16]) {
         let [w, h, d] = self.volume;
         if k >= d || halves.len() != w * h {
             return;
         }
-        // Per row of blocks in this slice: the maximum of each grown block column range.
+        // Maxima as order keys of f16 bits (no float conversion per voxel): per row, each
+        // block's columns grown by one; then each row into the one or two block rows it reaches.
         let [bw, bh, _] = self.dims;
-        let mut plane = vec![f32::NEG_INFINITY; bw * bh];
+        let mut plane = vec![0u16; bw * bh];
+        let mut row_max = vec![0u16; bw];
         for (j, row) in halves.chunks_exact(w).enumerate() {
-            let rows = blocks_of(j, bh);
-            let mut run_max = vec![f32::NEG_INFINITY; bw];
-            for (i, &bits) in row.iter().enumerate() {
-                let v = half::f16::from_bits(bits).to_f32();
-                if v.is_nan() {
-                    continue;
+            for (b, chunk) in row.chunks(BLOCK).enumerate() {
+                let mut m = chunk.iter().fold(0u16, |m, &x| m.max(order_key(x)));
+                if let Some(&x) = (b * BLOCK).checked_sub(1).and_then(|i| row.get(i)) {
+                    m = m.max(order_key(x));
                 }
-                for b in blocks_of(i, bw) {
-                    if v > run_max[b] {
-                        run_max[b] = v;
-                    }
+                if let Some(&x) = row.get(b * BLOCK + BLOCK) {
+                    m = m.max(order_key(x));
                 }
+                row_max[b] = m;
             }
-            for bj in rows {
-                for (bi, &m) in run_max.iter().enumerate() {
-                    let p = &mut plane[bj * bw + bi];
-                    if m > *p {
-                        *p = m;
-                    }
+            for bj in blocks_of(j, bh) {
+                for (dst, &m) in plane[bj * bw..(bj + 1) * bw].iter_mut().zip(&row_max) {
+                    *dst = (*dst).max(m);
                 }
             }
         }
         for bk in blocks_of(k, self.dims[2]) {
             let base = bk * bw * bh;
             for (dst, &m) in self.max[base..base + bw * bh].iter_mut().zip(&plane) {
-                if m > *dst {
-                    *dst = m;
+                let v = from_order_key(m);
+                if v > *dst {
+                    *dst = v;
                 }
             }
         }
@@ -169,6 +188,29 @@ mod tests {
         // Wrong lengths and slices past the end are ignored, not a panic.
         b.add_slice(40, &[0; 256]);
         b.add_slice(1, &[0; 3]);
+    }
+
+    #[test]
+    fn order_keys_sort_like_the_values_and_come_back_exactly() {
+        let mut values: Vec<u16> = (0..=u16::MAX)
+            .filter(|&b| !half::f16::from_bits(b).is_nan())
+            .collect();
+        values.sort_by(|&a, &b| {
+            half::f16::from_bits(a)
+                .to_f32()
+                .total_cmp(&half::f16::from_bits(b).to_f32())
+        });
+        for pair in values.windows(2) {
+            let (a, b) = (half::f16::from_bits(pair[0]), half::f16::from_bits(pair[1]));
+            if a.to_f32() < b.to_f32() {
+                assert!(order_key(pair[0]) < order_key(pair[1]), "{a} {b}");
+            }
+        }
+        for &b in &values {
+            let v = half::f16::from_bits(b).to_f32();
+            assert_eq!(from_order_key(order_key(b)), v, "{b:#06x}");
+        }
+        assert_eq!(order_key(half::f16::NAN.to_bits()), 0);
     }
 
     #[test]
